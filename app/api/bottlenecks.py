@@ -1,0 +1,5 @@
+"""/bottlenecks (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

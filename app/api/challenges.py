@@ -1,0 +1,5 @@
+"""/challenges (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

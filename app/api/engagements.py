@@ -1,0 +1,5 @@
+"""/engagements (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,111 @@
+"""One place that turns every error into `{"error", "detail", ...}`."""
+
+import logging
+import re
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.services.errors import AppError
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_body(code: str, detail: str, **extra: object) -> dict[str, object]:
+    body: dict[str, object] = {"error": code, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(
+        error_body(exc.code, exc.detail, **exc.extra), status_code=exc.status_code
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {
+            "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "invalid")),
+        }
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{'.'.join(map(str, f['loc']))}: {f['msg']}" for f in fields[:5])
+    return JSONResponse(
+        error_body("validation_error", detail or "Invalid input", fields=fields), status_code=422
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+_CONSTRAINT = re.compile(r"(?:constraint \"?|failed: )([\w.]+)")
+
+
+def _constraint_name(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None):
+        return str(diag.constraint_name)
+    match = _CONSTRAINT.search(str(exc.orig))
+    return match.group(1) if match else None
+
+
+async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    """The database refused a write the services did not foresee (e.g. a race between two
+    requests). Services check first and raise clearer errors; this is the backstop."""
+    assert isinstance(exc, IntegrityError)
+    name = _constraint_name(exc)
+    text = str(exc.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        code, detail = "duplicate", "A record with the same unique value already exists"
+    elif "foreign key" in text:
+        code, detail = "still_referenced", "The change would break a reference between records"
+    else:
+        code, detail = "conflict", "The change violates a rule of the database"
+    if name:
+        detail += f" ({name})"
+    return JSONResponse(error_body(code, detail), status_code=409)
+
+
+async def _stale_error(_request: Request, _exc: Exception) -> JSONResponse:
+    detail = "The record was changed by someone else meanwhile; read it again and retry"
+    return JSONResponse(error_body("conflict", detail), status_code=409)
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(
+        error_body("internal_error", "An unexpected error occurred"), status_code=500
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StaleDataError, _stale_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,5 @@
+"""/evidence (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""/milestones (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

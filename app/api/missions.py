@@ -1,0 +1,5 @@
+"""/missions (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""/partnerships (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

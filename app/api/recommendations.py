@@ -1,0 +1,5 @@
+"""/recommendations (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,77 @@
+"""/regions: reference data."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from app.api.deps import IfMatch, Paging, check_if_match, set_etag
+from app.db import DbSession
+from app.schemas.common import Page, error_responses
+from app.schemas.reference import RegionCreate, RegionRead, RegionUpdate
+from app.services import regions as service
+
+router = APIRouter(prefix="/regions", tags=["regions"])
+RegionId = Annotated[int, Path(ge=1)]
+
+
+@router.get("", response_model=Page[RegionRead], responses=error_responses(422))
+async def list_regions(
+    session: DbSession,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    country_code: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+) -> Page[RegionRead]:
+    """List regions."""
+    items, total = service.list_regions(
+        session, q=q, country_code=country_code, limit=paging.limit, offset=paging.offset
+    )
+    return Page[RegionRead](
+        items=[RegionRead.model_validate(r) for r in items],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(409, 413, 422))
+async def create_region(session: DbSession, body: RegionCreate, response: Response) -> RegionRead:
+    """Create a region."""
+    region = service.create(session, body)
+    set_etag(response, region)
+    return RegionRead.model_validate(region)
+
+
+@router.get("/{region_id}", responses=error_responses(404, 422))
+async def get_region(session: DbSession, region_id: RegionId, response: Response) -> RegionRead:
+    """Read one region."""
+    region = service.get(session, region_id)
+    set_etag(response, region)
+    return RegionRead.model_validate(region)
+
+
+@router.patch("/{region_id}", responses=error_responses(404, 409, 412, 413, 422))
+async def update_region(
+    session: DbSession,
+    region_id: RegionId,
+    body: RegionUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RegionRead:
+    """Change a region."""
+    region = service.get(session, region_id)
+    check_if_match(if_match, region)
+    region = service.update(session, region, body)
+    set_etag(response, region)
+    return RegionRead.model_validate(region)
+
+
+@router.delete(
+    "/{region_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404, 409, 412),
+)
+async def delete_region(session: DbSession, region_id: RegionId, if_match: IfMatch = None) -> None:
+    """Delete a region that nothing references."""
+    region = service.get(session, region_id)
+    check_if_match(if_match, region)
+    service.delete(session, region)

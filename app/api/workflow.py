@@ -1,0 +1,5 @@
+"""/workflow (to be built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

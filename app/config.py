@@ -1,0 +1,23 @@
+"""Settings, read from the environment (prefix CLUSTERCASE_)."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLUSTERCASE_", extra="ignore")
+
+    database_url: str = "sqlite:///./clustercase.db"
+    secret_key: str = "development-only-change-me"
+    environment: str = "development"
+    max_body_bytes: int = 1024 * 1024
+    db_pool_size: int = 10
+    # A statement that runs longer than this on PostgreSQL is cancelled: requests share the event
+    # loop with the database call, so an unbounded query must not hold a worker.
+    db_statement_timeout_ms: int = 5000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,86 @@
+"""Application factory: routers, error handlers, middleware."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.api import (
+    bottlenecks,
+    challenges,
+    engagements,
+    evidence,
+    milestones,
+    missions,
+    partnerships,
+    recommendations,
+    regions,
+    workflow,
+)
+from app.api.errors import install_error_handlers
+from app.api.middleware import BodySizeLimit
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the engine is created here and disposed of at shutdown."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="ClusterCase",
+        version="0.1.0",
+        summary="Case management for cluster-policy advisory work",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (
+        regions,
+        partnerships,
+        engagements,
+        workflow,
+        challenges,
+        bottlenecks,
+        evidence,
+        recommendations,
+        missions,
+        milestones,
+    ):
+        api.include_router(module.router)
+    app.include_router(api)
+    _add_health_routes(app)
+    return app
+
+
+def _add_health_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers; the database is not touched."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Database down"}})
+    async def readyz() -> JSONResponse:
+        """Readiness: the database answers a query."""
+        try:
+            with app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            body = {"error": "not_ready", "detail": f"database unavailable: {type(exc).__name__}"}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "ok"})

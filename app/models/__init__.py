@@ -1,0 +1,40 @@
+"""All models, imported here so that Alembic and the mappers see every table."""
+
+from app.models.base import Base
+from app.models.diagnosis import Bottleneck, Challenge
+from app.models.engagement import (
+    Engagement,
+    EngagementMember,
+    EngagementObjective,
+    EngagementTheme,
+    Milestone,
+    PhaseChange,
+)
+from app.models.evidence import Evidence, EvidenceLink
+from app.models.mission import Mission, MissionConsultant
+from app.models.recommendation import Recommendation, RecommendationBottleneck
+from app.models.reference import Partnership, Region
+from app.models.report import Report
+from app.models.user import User
+
+__all__ = [
+    "Base",
+    "Bottleneck",
+    "Challenge",
+    "Engagement",
+    "EngagementMember",
+    "EngagementObjective",
+    "EngagementTheme",
+    "Evidence",
+    "EvidenceLink",
+    "Milestone",
+    "Mission",
+    "MissionConsultant",
+    "Partnership",
+    "PhaseChange",
+    "Recommendation",
+    "RecommendationBottleneck",
+    "Region",
+    "Report",
+    "User",
+]

@@ -1,0 +1,79 @@
+"""Shapes shared by every resource: the list envelope, the error body, base configs."""
+
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class InputModel(BaseModel):
+    """Request bodies: unknown fields are refused, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class UpdateModel(InputModel):
+    """PATCH bodies: every field optional; only the fields sent are applied. `null` is refused
+    except for the fields listed in `nullable` (where it clears the value)."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Self:
+        bad = sorted(
+            f for f in self.model_fields_set if getattr(self, f) is None and f not in self.nullable
+        )
+        if bad:
+            raise ValueError(f"{', '.join(bad)} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, as plain values."""
+        return self.model_dump(exclude_unset=True)
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    severity: str = Field(description="blocking | warning")
+    code: str
+    message: str
+    entity_type: str | None = None
+    entity_id: int | None = None
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="machine-readable code, e.g. not_found, duplicate")
+    detail: str = Field(description="a human sentence")
+    fields: list[FieldError] | None = None
+    problems: list[Problem] | None = None
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the error statuses an operation can answer."""
+    descriptions = {
+        400: "Bad request",
+        403: "Forbidden",
+        404: "Not found",
+        409: "Conflict: duplicate, still referenced, or a blocked transition",
+        412: "If-Match is stale",
+        413: "Request body too large",
+        422: "Malformed or invalid input",
+    }
+    return {c: {"model": ErrorOut, "description": descriptions[c]} for c in codes}

@@ -1,0 +1,67 @@
+"""Domain errors. Each carries its HTTP status and error code; one handler renders them all
+(app/api/errors.py). Services raise these and never import FastAPI."""
+
+from typing import Any
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class Duplicate(Conflict):
+    code = "duplicate"
+
+
+class StillReferenced(Conflict):
+    code = "still_referenced"
+
+
+class TransitionBlocked(Conflict):
+    """A workflow step refused; `problems` lists every unmet condition."""
+
+    code = "transition_blocked"
+
+    def __init__(self, detail: str, problems: list[dict[str, Any]]) -> None:
+        super().__init__(detail, problems=problems)
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+
+class PreconditionFailed(AppError):
+    status_code = 412
+    code = "precondition_failed"
+
+
+class InvalidInput(AppError):
+    """Well-formed input that the domain refuses, e.g. a reference to another engagement's
+    bottleneck. `fields` names the offending inputs like a validation error does."""
+
+    status_code = 422
+    code = "invalid_input"
+
+    def __init__(self, detail: str, loc: list[str | int] | None = None) -> None:
+        fields = [{"loc": loc, "msg": detail}] if loc else []
+        super().__init__(detail, fields=fields)
