@@ -34,9 +34,7 @@ def error_body(code: str, detail: str, **extra: object) -> dict[str, object]:
 
 async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return JSONResponse(
-        error_body(exc.code, exc.detail, **exc.extra), status_code=exc.status_code
-    )
+    return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=exc.status_code)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,8 +1,16 @@
 """Shapes shared by every resource: the list envelope, the error body, base configs."""
 
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    model_validator,
+)
 
 
 class InputModel(BaseModel):
@@ -36,6 +44,21 @@ class ReadModel(BaseModel):
 
 
 T = TypeVar("T")
+
+# Every text field has a cap (the database columns match the short ones).
+Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+Name = Title
+ShortText = Annotated[str, StringConstraints(max_length=300)]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _url_text(url: HttpUrl | None) -> str | None:
+    return None if url is None else str(url)
+
+
+# http(s) only: pydantic's HttpUrl refuses javascript:, file:, data: and the like.
+WebUrl = Annotated[HttpUrl, Field(max_length=2000), AfterValidator(_url_text)]
 
 
 class Page(BaseModel, Generic[T]):

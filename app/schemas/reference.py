@@ -3,24 +3,16 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, HttpUrl, StringConstraints
+from pydantic import Field, StringConstraints
 
-from app.schemas.common import InputModel, ReadModel, UpdateModel
+from app.schemas.common import InputModel, LongText, Name, ReadModel, UpdateModel, WebUrl
 from app.vocab import PartnershipKind
 
 # ISO 3166-1 alpha-2 as used by Eurostat (EL for Greece is accepted, as NUTS codes use it).
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 NutsCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[A-Z0-9]{0,3}$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-Notes = Annotated[str, StringConstraints(max_length=20_000)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-
-
-def _url_text(url: HttpUrl | None) -> str | None:
-    return None if url is None else str(url)
-
-
-WebUrl = Annotated[HttpUrl, Field(max_length=2000)]
+Notes = LongText
+Sector = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class RegionBase(InputModel):
@@ -58,10 +50,10 @@ class PartnershipCreate(InputModel):
     acronym: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     name: Name
     kind: PartnershipKind
-    sectors: Annotated[list[ShortText], Field(max_length=50)] = []
+    sectors: Annotated[list[Sector], Field(max_length=50)] = []
     coordinator: Annotated[str, StringConstraints(max_length=300)] = ""
     countries: Annotated[list[CountryCode], Field(max_length=60)] = []
-    website: Annotated[WebUrl | None, AfterValidator(_url_text)] = None
+    website: WebUrl | None = None
     notes: Notes = ""
 
 
@@ -71,10 +63,10 @@ class PartnershipUpdate(UpdateModel):
     acronym: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     name: Name | None = None
     kind: PartnershipKind | None = None
-    sectors: Annotated[list[ShortText], Field(max_length=50)] | None = None
+    sectors: Annotated[list[Sector], Field(max_length=50)] | None = None
     coordinator: Annotated[str, StringConstraints(max_length=300)] | None = None
     countries: Annotated[list[CountryCode], Field(max_length=60)] | None = None
-    website: Annotated[WebUrl | None, AfterValidator(_url_text)] = None
+    website: WebUrl | None = None
     notes: Notes | None = None
 
 
