@@ -21,7 +21,8 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> En
     kwargs.setdefault("pool_size", settings.db_pool_size)
     kwargs.setdefault("pool_pre_ping", True)
     options = f"-c statement_timeout={settings.db_statement_timeout_ms}"
-    return create_engine(url, connect_args={"options": options}, **kwargs)
+    connect_args = {"options": options, "connect_timeout": 5}
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

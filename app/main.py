@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 
 from app.api import (
@@ -23,8 +23,15 @@ from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
+from app.schemas.common import ErrorOut
+from app.services.errors import AppError
 
 API_PREFIX = "/api/v1"
+
+
+class NotReady(AppError):
+    status_code = 503
+    code = "not_ready"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,7 +72,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     _add_health_routes(app)
+    _summaries_from_docstrings(app)
     return app
+
+
+def _summaries_from_docstrings(app: FastAPI) -> None:
+    """The first line of each route's docstring is its OpenAPI summary (not its name)."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.summary is None and route.endpoint.__doc__:
+            route.summary = route.endpoint.__doc__.strip().splitlines()[0].rstrip(".")
 
 
 def _add_health_routes(app: FastAPI) -> None:
@@ -74,13 +89,16 @@ def _add_health_routes(app: FastAPI) -> None:
         """Liveness: the process answers; the database is not touched."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], responses={503: {"description": "Database down"}})
-    async def readyz() -> JSONResponse:
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        responses={503: {"model": ErrorOut, "description": "The database does not answer"}},
+    )
+    async def readyz() -> dict[str, str]:
         """Readiness: the database answers a query."""
         try:
             with app.state.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:
-            body = {"error": "not_ready", "detail": f"database unavailable: {type(exc).__name__}"}
-            return JSONResponse(body, status_code=503)
-        return JSONResponse({"status": "ok"})
+            raise NotReady(f"database unavailable: {type(exc).__name__}") from exc
+        return {"status": "ok"}

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from app.db import DbSession
 from app.models import Engagement
+from app.schemas.common import MAX_ID
 from app.services import engagements as engagement_service
 from app.services.errors import PreconditionFailed
 
@@ -24,6 +25,9 @@ def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+# A path id: a positive 32-bit integer (anything else is a 422, never a database overflow).
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class HasVersion(Protocol):
@@ -56,9 +60,7 @@ IfMatch = Annotated[
 ]
 
 
-async def current_engagement(
-    session: DbSession, engagement_id: Annotated[int, Path(ge=1)]
-) -> Engagement:
+async def current_engagement(session: DbSession, engagement_id: PathId) -> Engagement:
     """The engagement named in the path, or 404."""
     return engagement_service.get(session, engagement_id)
 

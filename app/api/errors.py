@@ -6,7 +6,7 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -88,6 +88,14 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, detail), status_code=409)
 
 
+async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot store (e.g. out of its numeric range) that validation let
+    through: the client's input, so a 422, never a 500."""
+    log.warning("database refused a value: %s", exc)
+    detail = "A value is outside what the database can store"
+    return JSONResponse(error_body("invalid_input", detail), status_code=422)
+
+
 async def _stale_error(_request: Request, _exc: Exception) -> JSONResponse:
     detail = "The record was changed by someone else meanwhile; read it again and retry"
     return JSONResponse(error_body("conflict", detail), status_code=409)
@@ -105,5 +113,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -2,16 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import IfMatch, Paging, check_if_match, set_etag
+from app.api.deps import IfMatch, Paging, PathId, check_if_match, set_etag
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
 from app.schemas.reference import RegionCreate, RegionRead, RegionUpdate
 from app.services import regions as service
 
 router = APIRouter(prefix="/regions", tags=["regions"])
-RegionId = Annotated[int, Path(ge=1)]
+RegionId = PathId
 
 
 @router.get("", response_model=Page[RegionRead], responses=error_responses(422))

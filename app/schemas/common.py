@@ -45,6 +45,10 @@ class ReadModel(BaseModel):
 
 T = TypeVar("T")
 
+# Ids fit the databases' 32-bit integer keys; a larger number is a 422, not an overflow.
+MAX_ID = 2**31 - 1
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 # Every text field has a cap (the database columns match the short ones).
 Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 Name = Title

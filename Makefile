@@ -1,0 +1,53 @@
+# ClusterCase: `make run` serves the app on SQLite with demo data; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install run migrate seed test test-pg lint typecheck check-migrations bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/clustercase db upgrade
+
+seed: migrate
+	$(BIN)/clustercase seed demo
+
+run: seed
+	@echo
+	@echo "ClusterCase is starting on http://$(HOST):$(PORT)"
+	@echo "  API docs (try every endpoint): http://$(HOST):$(PORT)/docs"
+	@echo "  Database: $${CLUSTERCASE_DATABASE_URL:-sqlite:///./clustercase.db}"
+	@echo "  Log in: no login yet - authentication arrives with issue #3; the API is open."
+	@echo
+	$(BIN)/clustercase serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+test-pg: $(STAMP)
+	CLUSTERCASE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests bench migrations
+	$(BIN)/ruff format --check app tests bench migrations
+
+typecheck: $(STAMP)
+	$(BIN)/mypy app
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/api_throughput.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache bench/out
