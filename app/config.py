@@ -1,6 +1,7 @@
 """Settings, read from the environment (prefix CLUSTERCASE_)."""
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -9,8 +10,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLUSTERCASE_", extra="ignore")
 
     database_url: str = "sqlite:///./clustercase.db"
-    secret_key: str = "development-only-change-me"
-    environment: str = "development"
+    # Unset in development: a key is generated once into `secret_key_file` (git-ignored).
+    secret_key: str | None = None
+    secret_key_file: str = ".clustercase-secret"
+    environment: Literal["development", "production"] = "development"
+    access_token_minutes: int = 30
+    login_max_failures: int = 10
+    login_window_minutes: int = 15
     max_body_bytes: int = 1024 * 1024
     db_pool_size: int = 10
     # A statement that runs longer than this on PostgreSQL is cancelled: requests share the event

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
+from app.services import audit  # noqa: F401  (registers the audit hook on every session)
 
 
 def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> Engine:
@@ -54,6 +55,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     fast (see README, "Request path"). CPU-heavy work (PDF rendering) goes to worker processes.
     """
     session: Session = request.app.state.sessionmaker()
+    session.info["request_id"] = getattr(request.state, "request_id", None)
     try:
         yield session
         session.commit()

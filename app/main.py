@@ -8,6 +8,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 
 from app.api import (
+    audit,
+    auth,
     bottlenecks,
     challenges,
     engagements,
@@ -17,12 +19,14 @@ from app.api import (
     partnerships,
     recommendations,
     regions,
+    users,
     workflow,
 )
 from app.api.errors import install_error_handlers
-from app.api.middleware import BodySizeLimit
+from app.api.middleware import BodySizeLimit, RequestId
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
+from app.security import resolve_secret_key
 from app.schemas.common import ErrorOut
 from app.services.errors import AppError
 
@@ -35,8 +39,10 @@ class NotReady(AppError):
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the engine is created here and disposed of at shutdown."""
+    """Build the app; the engine is created here and disposed of at shutdown. Refuses to
+    build in production without a proper secret key."""
     settings = settings or Settings()
+    secret_key = resolve_secret_key(settings)
     engine = make_engine(settings.database_url, settings)
 
     @asynccontextmanager
@@ -51,13 +57,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.secret_key = secret_key
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
 
     api = APIRouter(prefix=API_PREFIX)
+    api.include_router(_summaries_from_docstrings(auth.public))
     for module in (
+        auth,
+        users,
+        audit,
         regions,
         partnerships,
         engagements,
@@ -69,18 +81,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         missions,
         milestones,
     ):
-        api.include_router(module.router)
+        api.include_router(_summaries_from_docstrings(module.router))
     app.include_router(api)
     _add_health_routes(app)
-    _summaries_from_docstrings(app)
+    _summaries_from_docstrings(app.router)
     return app
 
 
-def _summaries_from_docstrings(app: FastAPI) -> None:
+def _summaries_from_docstrings(router: APIRouter) -> APIRouter:
     """The first line of each route's docstring is its OpenAPI summary (not its name)."""
-    for route in app.routes:
+    for route in router.routes:
         if isinstance(route, APIRoute) and route.summary is None and route.endpoint.__doc__:
             route.summary = route.endpoint.__doc__.strip().splitlines()[0].rstrip(".")
+    return router
 
 
 def _add_health_routes(app: FastAPI) -> None:

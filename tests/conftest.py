@@ -6,6 +6,7 @@ SQLite by default (a temporary file); PostgreSQL when CLUSTERCASE_TEST_DATABASE_
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from app import migrate
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
+from app.models import User
+from app.security import issue_token
 
 
 def _test_url(tmp_dir: Path) -> str:
@@ -72,9 +75,12 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     session.close()
 
 
+TEST_SECRET_KEY = "test-signing-key-" + "k" * 40
+
+
 @pytest.fixture
 def app(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[object]:
-    application = create_app(Settings(database_url=database_url))
+    application = create_app(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
     application.state.sessionmaker = session_factory
     yield application
     application.state.engine.dispose()
@@ -84,6 +90,12 @@ def app(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[o
 def client(app: object) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:  # type: ignore[arg-type]
         yield test_client
+
+
+def bearer(user: User) -> dict[str, str]:
+    """Authorization headers with a fresh access token for `user`."""
+    issued = issue_token(user.id, key=TEST_SECRET_KEY, lifetime=timedelta(minutes=5))
+    return {"Authorization": f"Bearer {issued.token}"}
 
 
 class StatementCounter:

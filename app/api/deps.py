@@ -1,15 +1,21 @@
 """Dependencies shared by the routers: pagination, ETag / If-Match, load-or-404."""
 
-from typing import Annotated, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Header, Path, Query, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 
 from app.db import DbSession
-from app.models import Engagement
+from app.models import Engagement, User
 from app.schemas.common import MAX_ID
+from app.security import token_subject
+from app.services import access
 from app.services import engagements as engagement_service
-from app.services.errors import PreconditionFailed
+from app.services.access import Section
+from app.services.errors import Forbidden, NotFound, PreconditionFailed, Unauthorized
+from app.vocab import Role
 
 
 class PageParams(BaseModel):
@@ -66,3 +72,74 @@ async def current_engagement(session: DbSession, engagement_id: PathId) -> Engag
 
 
 CurrentEngagement = Annotated[Engagement, Depends(current_engagement)]
+
+
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+async def current_user(
+    request: Request, session: DbSession, token: Annotated[str | None, Depends(bearer_scheme)]
+) -> User:
+    """The active user the bearer token names, or 401. Checked on every request, so a
+    deactivated or deleted user loses access at once."""
+    user_id = token_subject(token, key=request.app.state.secret_key) if token else None
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        raise Unauthorized("A valid access token is required")
+    session.info["actor_id"] = user.id
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
+    """A dependency that lets only `roles` through (403 for the others)."""
+
+    async def dependency(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}")
+        return user
+
+    return dependency
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]
+OverseerUser = Annotated[User, Depends(require_roles(Role.MONITOR, Role.ADMIN))]
+StaffUser = Annotated[User, Depends(require_roles(Role.CONSULTANT, Role.ADMIN))]
+
+
+def engagement_access(section: Section, *, write: bool) -> Callable[..., Awaitable[Engagement]]:
+    """Load the engagement in the path for `section`: 404 when the caller may not read it (or
+    that part of it), 403 when it may read but not write."""
+
+    async def dependency(
+        session: DbSession, user: CurrentUser, engagement_id: PathId
+    ) -> Engagement:
+        engagement = session.get(Engagement, engagement_id)
+        if engagement is None or not access.can_read(user, engagement, section):
+            raise NotFound(f"Engagement {engagement_id} does not exist")
+        if write and not access.can_write(session, user, engagement):
+            raise Forbidden("Only the engagement's consultants and administrators may change it")
+        return engagement
+
+    return dependency
+
+
+def _access(section: Section, write: bool) -> Any:
+    return Annotated[Engagement, Depends(engagement_access(section, write=write))]
+
+
+EngagementReader = _access(Section.ENGAGEMENT, False)
+EngagementWriter = _access(Section.ENGAGEMENT, True)
+MilestonesReader = _access(Section.MILESTONES, False)
+MilestonesWriter = _access(Section.MILESTONES, True)
+RecommendationsReader = _access(Section.RECOMMENDATIONS, False)
+RecommendationsWriter = _access(Section.RECOMMENDATIONS, True)
+ReportsReader = _access(Section.REPORTS, False)
+ReportsWriter = _access(Section.REPORTS, True)
+DiagnosisReader = _access(Section.DIAGNOSIS, False)
+DiagnosisWriter = _access(Section.DIAGNOSIS, True)
+MissionsReader = _access(Section.MISSIONS, False)
+MissionsWriter = _access(Section.MISSIONS, True)
+InternalReader = _access(Section.INTERNAL, False)

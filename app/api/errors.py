@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
+    429: "too_many_attempts",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
@@ -34,7 +35,11 @@ def error_body(code: str, detail: str, **extra: object) -> dict[str, object]:
 
 async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return JSONResponse(error_body(exc.code, exc.detail, **exc.extra), status_code=exc.status_code)
+    return JSONResponse(
+        error_body(exc.code, exc.detail, **exc.extra),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

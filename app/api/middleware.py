@@ -1,4 +1,7 @@
-"""ASGI middleware: refuse request bodies over the configured size (413)."""
+"""ASGI middleware: request ids, and refusing request bodies over the configured size (413)."""
+
+import re
+import uuid
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,3 +67,31 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestId:
+    """Give every request an id (the client's X-Request-ID when it is safe, else a new one),
+    keep it in `request.state.request_id` for the audit trail, and send it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []), (b"x-request-id", request_id.encode())
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the mappers see every table."""
 
+from app.models.audit import AuditEntry, LoginFailure
 from app.models.base import Base
 from app.models.diagnosis import Bottleneck, Challenge
 from app.models.engagement import (
@@ -18,6 +19,7 @@ from app.models.report import Report
 from app.models.user import User
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "Bottleneck",
     "Challenge",
@@ -27,6 +29,7 @@ __all__ = [
     "EngagementTheme",
     "Evidence",
     "EvidenceLink",
+    "LoginFailure",
     "Milestone",
     "Mission",
     "MissionConsultant",

@@ -96,11 +96,13 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses an operation can answer."""
     descriptions = {
         400: "Bad request",
+        401: "Missing, invalid or expired access token",
         403: "Forbidden",
         404: "Not found",
         409: "Conflict: duplicate, still referenced, or a blocked transition",
         412: "If-Match is stale",
         413: "Request body too large",
         422: "Malformed or invalid input",
+        429: "Too many failed attempts; see Retry-After",
     }
     return {c: {"model": ErrorOut, "description": descriptions[c]} for c in codes}

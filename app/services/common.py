@@ -13,7 +13,7 @@ M = TypeVar("M", bound=Base)
 
 
 def paginate(
-    session: Session, stmt: Select[tuple[M]], *, limit: int, offset: int
+    session: Session, stmt: Select[M], *, limit: int, offset: int
 ) -> tuple[Sequence[M], int]:
     """One page of `stmt` and the total number of rows it matches (two statements)."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))

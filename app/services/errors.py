@@ -12,6 +12,27 @@ class AppError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+        self.headers: dict[str, str] = {}
+
+
+class Unauthorized(AppError):
+    """No valid credentials. Rendered with `WWW-Authenticate: Bearer`."""
+
+    status_code = 401
+    code = "unauthorized"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": "Bearer"}
+
+
+class TooManyAttempts(AppError):
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class NotFound(AppError):

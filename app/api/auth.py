@@ -1,0 +1,59 @@
+"""/auth: OAuth2 password flow issuing short-lived JWT access tokens."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.api.deps import CurrentUser
+from app.api.errors import error_body
+from app.db import DbSession
+from app.schemas.common import error_responses
+from app.schemas.user import Token, UserRead
+from app.security import issue_token
+from app.services import auth as service
+from app.services.errors import TooManyAttempts
+
+public = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@public.post("/token", responses=error_responses(401, 422, 429))
+async def issue_access_token(
+    request: Request, session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> Token:
+    """Exchange an email and password for a bearer access token."""
+    settings = request.app.state.settings
+    outcome = service.log_in(
+        session,
+        email=form.username[:320],
+        password=form.password[:256],
+        client_ip=request.client.host if request.client else "unknown",
+        limit=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
+    if outcome.retry_after is not None:
+        raise TooManyAttempts(
+            "Too many failed logins; try again later", retry_after=outcome.retry_after
+        )
+    if outcome.user is None:
+        # Returned, not raised: the session commits, so the failure is counted.
+        return JSONResponse(  # type: ignore[return-value]
+            error_body("invalid_credentials", "Incorrect email or password"),
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    issued = issue_token(
+        outcome.user.id,
+        key=request.app.state.secret_key,
+        lifetime=timedelta(minutes=settings.access_token_minutes),
+    )
+    return Token(access_token=issued.token, expires_in=issued.expires_in)
+
+
+@router.get("/me", responses=error_responses(401))
+async def who_am_i(user: CurrentUser) -> UserRead:
+    """The user the access token belongs to."""
+    return UserRead.model_validate(user)

@@ -1,0 +1,86 @@
+"""Passwords (Argon2id), access tokens (signed JWT) and the signing key."""
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.config import Settings
+
+ALGORITHM = "HS256"
+PLACEHOLDER_KEYS = frozenset({"", "change-me", "changeme", "secret", "development-only-change-me"})
+MIN_KEY_LENGTH = 32
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so that a login for an unknown email takes
+# as long as one with a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class InsecureSecretKey(RuntimeError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when `password` matches; always spends one Argon2 verification."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The signing key: from CLUSTERCASE_SECRET_KEY; in development, generated once and kept in
+    a git-ignored file; in production a missing or placeholder key refuses to start."""
+    key = settings.secret_key or ""
+    if key and key not in PLACEHOLDER_KEYS and len(key) >= MIN_KEY_LENGTH:
+        return key
+    if settings.environment == "production":
+        raise InsecureSecretKey(
+            "CLUSTERCASE_SECRET_KEY must be set to a random value of at least "
+            f"{MIN_KEY_LENGTH} characters in production"
+        )
+    return _development_key(Path(settings.secret_key_file))
+
+
+def _development_key(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+
+
+def issue_token(user_id: int, *, key: str, lifetime: timedelta) -> IssuedToken:
+    now = datetime.now(UTC)
+    claims = {"sub": str(user_id), "iat": now, "exp": now + lifetime}
+    return IssuedToken(jwt.encode(claims, key, algorithm=ALGORITHM), int(lifetime.total_seconds()))
+
+
+def token_subject(token: str, *, key: str) -> int | None:
+    """The user id a valid token names, or None (bad signature, other algorithm, expired,
+    malformed). Only HS256 is accepted, so `alg: none` and key-confusion tokens fail."""
+    try:
+        claims = jwt.decode(
+            token, key, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
+        )
+        return int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None

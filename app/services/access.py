@@ -1,0 +1,77 @@
+"""Who may read and write what (DESIGN.md, "Users and what each must be able to do").
+
+The rules live here as plain functions; app/api/deps.py turns them into the load-or-404 and
+403 dependencies each route declares. Reading is decided before writing, so an object the caller
+may not read answers 404 even to a write.
+"""
+
+from enum import StrEnum
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session
+
+from app.models import Engagement, EngagementMember, User
+from app.vocab import Role
+
+
+class Section(StrEnum):
+    """The parts of an engagement that the rules tell apart."""
+
+    ENGAGEMENT = "engagement"  # the summary itself
+    MILESTONES = "milestones"
+    RECOMMENDATIONS = "recommendations"  # stakeholders: shared ones only
+    REPORTS = "reports"  # stakeholders: published ones only
+    DIAGNOSIS = "diagnosis"  # challenges, bottlenecks, evidence and links
+    MISSIONS = "missions"
+    INTERNAL = "internal"  # members, phase history, readiness
+
+
+STAKEHOLDER_SECTIONS = frozenset(
+    {Section.ENGAGEMENT, Section.MILESTONES, Section.RECOMMENDATIONS, Section.REPORTS}
+)
+SEES_EVERY_ENGAGEMENT = frozenset({Role.CONSULTANT, Role.MONITOR, Role.ADMIN})
+
+
+def is_client_of(user: User, engagement: Engagement) -> bool:
+    if user.region_id is not None:
+        return engagement.region_id == user.region_id
+    return user.partnership_id is not None and engagement.partnership_id == user.partnership_id
+
+
+def can_read(user: User, engagement: Engagement, section: Section) -> bool:
+    """Whether `user` may see `section` of `engagement` at all."""
+    if user.role in SEES_EVERY_ENGAGEMENT:
+        return True
+    return section in STAKEHOLDER_SECTIONS and is_client_of(user, engagement)
+
+
+def is_member(session: Session, user: User, engagement: Engagement) -> bool:
+    if engagement.lead_consultant_id == user.id:
+        return True
+    return bool(session.scalar(select(exists().where(
+        EngagementMember.engagement_id == engagement.id, EngagementMember.user_id == user.id
+    ))))
+
+
+def can_write(session: Session, user: User, engagement: Engagement) -> bool:
+    """Admins write everywhere; consultants in the engagements they are members of."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.CONSULTANT and is_member(session, user, engagement)
+
+
+def shared_only(user: User) -> bool:
+    """Stakeholders see recommendations once shared, and published reports only."""
+    return user.role == Role.STAKEHOLDER
+
+
+def visible_engagements(stmt: Select[Engagement], user: User) -> Select[Engagement]:
+    """Restrict an engagement query to what `user` may read (lists, counts, searches)."""
+    if user.role in SEES_EVERY_ENGAGEMENT:
+        return stmt
+    conditions = []
+    if user.region_id is not None:
+        conditions.append(Engagement.region_id == user.region_id)
+    if user.partnership_id is not None:
+        conditions.append(Engagement.partnership_id == user.partnership_id)
+    return stmt.where(or_(*conditions)) if conditions else stmt.where(False)

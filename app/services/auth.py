@@ -1,0 +1,77 @@
+"""Logging in: password check with throttling of failures per account and per address."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app.models import LoginFailure, User
+from app.security import verify_password
+from app.services.users import find_by_email
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    user: User | None = None
+    retry_after: int | None = None  # seconds, when throttled
+
+
+def _keys(email: str, client_ip: str) -> list[str]:
+    return [f"account:{email.strip().lower()}"[:400], f"address:{client_ip}"[:400]]
+
+
+def _retry_after(
+    session: Session,
+    keys: list[str],
+    *,
+    since: datetime,
+    window: timedelta,
+    limit: int,
+    now: datetime,
+) -> int | None:
+    """Seconds until every key is below `limit` failures again, or None if none is at it."""
+    waits = []
+    for key in keys:
+        times = session.scalars(
+            select(LoginFailure.at)
+            .where(LoginFailure.key == key, LoginFailure.at > since)
+            .order_by(LoginFailure.at.desc())
+            .limit(limit)
+        ).all()
+        if len(times) >= limit:
+            waits.append(int((times[-1] + window - now).total_seconds()) + 1)
+    return max(waits) if waits else None
+
+
+def log_in(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    client_ip: str,
+    limit: int,
+    window: timedelta,
+    now: datetime | None = None,
+) -> LoginOutcome:
+    """The user for these credentials, a retry delay when throttled, or neither. The answer is
+    the same for an unknown account and a wrong password, and both count as failures."""
+    now = now or datetime.now(UTC)
+    since = now - window
+    keys = _keys(email, client_ip)
+    wait = _retry_after(session, keys, since=since, window=window, limit=limit, now=now)
+    if wait is not None:
+        return LoginOutcome(retry_after=wait)
+    user = find_by_email(session, email)
+    valid = verify_password(user.password_hash if user else None, password)
+    if user is not None and valid and user.is_active:
+        session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+        return LoginOutcome(user=user)
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= since))
+    session.add_all(LoginFailure(key=key, at=now) for key in keys)
+    session.flush()
+    return LoginOutcome()
+
+
+def count_failures(session: Session, key: str) -> int:
+    return int(session.scalar(select(func.count()).where(LoginFailure.key == key)) or 0)
