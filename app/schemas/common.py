@@ -8,6 +8,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    PlainSerializer,
     StringConstraints,
     model_validator,
 )
@@ -62,7 +63,12 @@ def _url_text(url: HttpUrl | None) -> str | None:
 
 
 # http(s) only: pydantic's HttpUrl refuses javascript:, file:, data: and the like.
-WebUrl = Annotated[HttpUrl, Field(max_length=2000), AfterValidator(_url_text)]
+WebUrl = Annotated[
+    HttpUrl,
+    Field(max_length=2000),
+    AfterValidator(_url_text),
+    PlainSerializer(lambda value: value, return_type=str),
+]
 
 
 class Page(BaseModel, Generic[T]):
