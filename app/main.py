@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
 
+    _add_health_routes(app)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(_summaries_from_docstrings(auth.public))
     for module in (
@@ -83,7 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(_summaries_from_docstrings(module.router))
     app.include_router(api)
-    _add_health_routes(app)
     _summaries_from_docstrings(app.router)
     return app
 

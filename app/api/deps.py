@@ -23,7 +23,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=200, description="page size (max 200)")] = 50,
     offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
 ) -> PageParams:
