@@ -1,5 +1,111 @@
-"""/recommendations (to be built)."""
+"""/engagements/{engagement_id}/recommendations: the policy-briefing cards of an engagement."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Path, Response, status
+
+from app.api.deps import CurrentEngagement, IfMatch, Paging, check_if_match, set_etag
+from app.db import DbSession
+from app.schemas.common import Page, error_responses
+from app.schemas.recommendation import (
+    RecommendationCreate,
+    RecommendationRead,
+    RecommendationUpdate,
+)
+from app.services import recommendations as service
+from app.vocab import Horizon, Instrument, Priority, Stage
+
+router = APIRouter(prefix="/engagements/{engagement_id}/recommendations", tags=["recommendations"])
+RecommendationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("", status_code=status.HTTP_200_OK, responses=error_responses(404, 422))
+async def list_recommendations(
+    session: DbSession,
+    engagement: CurrentEngagement,
+    paging: Paging,
+    stage: Stage | None = None,
+    priority: Priority | None = None,
+    horizon: Horizon | None = None,
+    instrument: Instrument | None = None,
+) -> Page[RecommendationRead]:
+    """List the engagement's recommendations in code order."""
+    items, total = service.list_recommendations(
+        session,
+        engagement.id,
+        stage=stage,
+        priority=priority,
+        horizon=horizon,
+        instrument=instrument,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return Page[RecommendationRead](
+        items=items, total=total, limit=paging.limit, offset=paging.offset
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 413, 422))
+async def create_recommendation(
+    session: DbSession,
+    engagement: CurrentEngagement,
+    body: RecommendationCreate,
+    response: Response,
+) -> RecommendationRead:
+    """Add a draft recommendation; its code (R1, R2, …) is assigned."""
+    recommendation = service.create(session, engagement, body)
+    set_etag(response, recommendation)
+    return service.read(session, recommendation)
+
+
+@router.get(
+    "/{recommendation_id}", status_code=status.HTTP_200_OK, responses=error_responses(404, 422)
+)
+async def get_recommendation(
+    session: DbSession,
+    engagement: CurrentEngagement,
+    recommendation_id: RecommendationId,
+    response: Response,
+) -> RecommendationRead:
+    """Read one recommendation with its evidence references."""
+    recommendation = service.get(session, engagement.id, recommendation_id)
+    set_etag(response, recommendation)
+    return service.read(session, recommendation)
+
+
+@router.patch(
+    "/{recommendation_id}",
+    status_code=status.HTTP_200_OK,
+    responses=error_responses(404, 409, 412, 413, 422),
+)
+async def update_recommendation(
+    session: DbSession,
+    engagement: CurrentEngagement,
+    recommendation_id: RecommendationId,
+    body: RecommendationUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RecommendationRead:
+    """Change a recommendation's card, bottlenecks or stage (never to shared)."""
+    recommendation = service.get(session, engagement.id, recommendation_id)
+    check_if_match(if_match, recommendation)
+    recommendation = service.update(session, recommendation, body)
+    set_etag(response, recommendation)
+    return service.read(session, recommendation)
+
+
+@router.delete(
+    "/{recommendation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404, 409, 412, 422),
+)
+async def delete_recommendation(
+    session: DbSession,
+    engagement: CurrentEngagement,
+    recommendation_id: RecommendationId,
+    if_match: IfMatch = None,
+) -> None:
+    """Delete a draft recommendation."""
+    recommendation = service.get(session, engagement.id, recommendation_id)
+    check_if_match(if_match, recommendation)
+    service.delete(session, recommendation)
