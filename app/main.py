@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
@@ -22,12 +22,13 @@ from app.api import (
     users,
     workflow,
 )
+from app.api.deps import current_user
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, RequestId
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
+from app.schemas.common import ErrorOut, error_responses
 from app.security import resolve_secret_key
-from app.schemas.common import ErrorOut
 from app.services.errors import AppError
 
 API_PREFIX = "/api/v1"
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_health_routes(app)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(_summaries_from_docstrings(auth.public))
+    # Everything else needs a valid token; each route adds its own access rule on top.
+    protected = APIRouter(dependencies=[Depends(current_user)], responses=error_responses(401))
     for module in (
         auth,
         users,
@@ -82,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         missions,
         milestones,
     ):
-        api.include_router(_summaries_from_docstrings(module.router))
+        protected.include_router(_summaries_from_docstrings(module.router))
+    api.include_router(protected)
     app.include_router(api)
     _summaries_from_docstrings(app.router)
     return app

@@ -20,6 +20,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.models import User
 from app.security import issue_token
+from app.vocab import Role
 
 
 def _test_url(tmp_dir: Path) -> str:
@@ -87,7 +88,24 @@ def app(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[o
 
 
 @pytest.fixture
-def client(app: object) -> Iterator[TestClient]:
+def admin_user(db: Session) -> User:
+    user = User(email="admin@clustercase.test", full_name="Test Admin", role=Role.ADMIN)
+    db.add(user)
+    db.commit()
+    return user
+
+
+@pytest.fixture
+def client(app: object, admin_user: User) -> Iterator[TestClient]:
+    """A client logged in as an administrator, who may do everything: tests of a resource's
+    own rules use it; tests of who may do what log in as others with `bearer(user)`."""
+    headers = bearer(admin_user)
+    with TestClient(app, raise_server_exceptions=False, headers=headers) as test_client:  # type: ignore[arg-type]
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(app: object) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:  # type: ignore[arg-type]
         yield test_client
 

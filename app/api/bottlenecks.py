@@ -5,7 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi import status as http_status
 
-from app.api.deps import CurrentEngagement, IfMatch, Paging, PathId, check_if_match, set_etag
+from app.api.deps import (
+    DiagnosisReader,
+    DiagnosisWriter,
+    IfMatch,
+    Paging,
+    PathId,
+    check_if_match,
+    set_etag,
+)
 from app.db import DbSession
 from app.schemas.common import MAX_ID, Page, error_responses
 from app.schemas.diagnosis import BottleneckCreate, BottleneckRead, BottleneckUpdate
@@ -15,10 +23,10 @@ from app.vocab import BottleneckStatus, FrameworkCondition
 router = APIRouter(prefix="/engagements/{engagement_id}/bottlenecks", tags=["bottlenecks"])
 
 
-@router.get("", response_model=Page[BottleneckRead], responses=error_responses(404, 422))
+@router.get("", response_model=Page[BottleneckRead], responses=error_responses(401, 404, 422))
 async def list_bottlenecks(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisReader,
     paging: Paging,
     status: BottleneckStatus | None = None,
     framework_condition: FrameworkCondition | None = None,
@@ -37,9 +45,11 @@ async def list_bottlenecks(
     return Page[BottleneckRead](items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.post("", status_code=http_status.HTTP_201_CREATED, responses=error_responses(404, 413, 422))
+@router.post(
+    "", status_code=http_status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 413, 422)
+)
 async def create_bottleneck(
-    session: DbSession, engagement: CurrentEngagement, body: BottleneckCreate, response: Response
+    session: DbSession, engagement: DiagnosisWriter, body: BottleneckCreate, response: Response
 ) -> BottleneckRead:
     """Add a bottleneck, optionally under a challenge of the same engagement."""
     bottleneck = service.create(session, engagement.id, body)
@@ -47,10 +57,10 @@ async def create_bottleneck(
     return bottleneck
 
 
-@router.get("/{bottleneck_id}", responses=error_responses(404, 422))
+@router.get("/{bottleneck_id}", responses=error_responses(401, 404, 422))
 async def get_bottleneck(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisReader,
     bottleneck_id: PathId,
     response: Response,
 ) -> BottleneckRead:
@@ -60,10 +70,10 @@ async def get_bottleneck(
     return bottleneck
 
 
-@router.patch("/{bottleneck_id}", responses=error_responses(404, 409, 412, 413, 422))
+@router.patch("/{bottleneck_id}", responses=error_responses(401, 403, 404, 409, 412, 413, 422))
 async def update_bottleneck(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisWriter,
     bottleneck_id: PathId,
     body: BottleneckUpdate,
     response: Response,
@@ -80,11 +90,11 @@ async def update_bottleneck(
 @router.delete(
     "/{bottleneck_id}",
     status_code=http_status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 409, 412, 422),
+    responses=error_responses(401, 403, 404, 409, 412, 422),
 )
 async def delete_bottleneck(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisWriter,
     bottleneck_id: PathId,
     if_match: IfMatch = None,
 ) -> None:

@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import CurrentEngagement, IfMatch, Paging, PathId, check_if_match, set_etag
+from app.api.deps import (
+    DiagnosisReader,
+    DiagnosisWriter,
+    IfMatch,
+    Paging,
+    PathId,
+    check_if_match,
+    set_etag,
+)
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
 from app.schemas.diagnosis import ChallengeCreate, ChallengeRead, ChallengeUpdate
@@ -11,9 +19,9 @@ from app.services import challenges as service
 router = APIRouter(prefix="/engagements/{engagement_id}/challenges", tags=["challenges"])
 
 
-@router.get("", response_model=Page[ChallengeRead], responses=error_responses(404, 422))
+@router.get("", response_model=Page[ChallengeRead], responses=error_responses(401, 404, 422))
 async def list_challenges(
-    session: DbSession, engagement: CurrentEngagement, paging: Paging
+    session: DbSession, engagement: DiagnosisReader, paging: Paging
 ) -> Page[ChallengeRead]:
     """List the engagement's challenges, highest priority first."""
     items, total = service.list_challenges(
@@ -22,9 +30,11 @@ async def list_challenges(
     return Page[ChallengeRead](items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 413, 422))
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 413, 422)
+)
 async def create_challenge(
-    session: DbSession, engagement: CurrentEngagement, body: ChallengeCreate, response: Response
+    session: DbSession, engagement: DiagnosisWriter, body: ChallengeCreate, response: Response
 ) -> ChallengeRead:
     """Add a challenge to the engagement."""
     challenge = service.create(session, engagement.id, body)
@@ -32,10 +42,10 @@ async def create_challenge(
     return challenge
 
 
-@router.get("/{challenge_id}", responses=error_responses(404, 422))
+@router.get("/{challenge_id}", responses=error_responses(401, 404, 422))
 async def get_challenge(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisReader,
     challenge_id: PathId,
     response: Response,
 ) -> ChallengeRead:
@@ -45,10 +55,10 @@ async def get_challenge(
     return challenge
 
 
-@router.patch("/{challenge_id}", responses=error_responses(404, 409, 412, 413, 422))
+@router.patch("/{challenge_id}", responses=error_responses(401, 403, 404, 409, 412, 413, 422))
 async def update_challenge(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisWriter,
     challenge_id: PathId,
     body: ChallengeUpdate,
     response: Response,
@@ -65,11 +75,11 @@ async def update_challenge(
 @router.delete(
     "/{challenge_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 409, 412, 422),
+    responses=error_responses(401, 403, 404, 409, 412, 422),
 )
 async def delete_challenge(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisWriter,
     challenge_id: PathId,
     if_match: IfMatch = None,
 ) -> None:

@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.api.deps import CurrentEngagement, IfMatch, Paging, PathId, check_if_match, set_etag
+from app.api.deps import (
+    DiagnosisReader,
+    DiagnosisWriter,
+    IfMatch,
+    Paging,
+    PathId,
+    check_if_match,
+    set_etag,
+)
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
 from app.schemas.evidence import (
@@ -18,10 +26,10 @@ from app.vocab import EvidenceKind
 router = APIRouter(prefix="/engagements/{engagement_id}/evidence", tags=["evidence"])
 
 
-@router.get("", response_model=Page[EvidenceRead], responses=error_responses(404, 422))
+@router.get("", response_model=Page[EvidenceRead], responses=error_responses(401, 404, 422))
 async def list_evidence(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisReader,
     paging: Paging,
     kind: EvidenceKind | None = None,
 ) -> Page[EvidenceRead]:
@@ -32,9 +40,11 @@ async def list_evidence(
     return Page[EvidenceRead](items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 413, 422))
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 413, 422)
+)
 async def create_evidence(
-    session: DbSession, engagement: CurrentEngagement, body: EvidenceCreate, response: Response
+    session: DbSession, engagement: DiagnosisWriter, body: EvidenceCreate, response: Response
 ) -> EvidenceRead:
     """Add evidence to the engagement."""
     evidence = service.create(session, engagement.id, body)
@@ -42,10 +52,10 @@ async def create_evidence(
     return evidence
 
 
-@router.get("/{evidence_id}", responses=error_responses(404, 422))
+@router.get("/{evidence_id}", responses=error_responses(401, 404, 422))
 async def get_evidence(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisReader,
     evidence_id: PathId,
     response: Response,
 ) -> EvidenceRead:
@@ -55,10 +65,10 @@ async def get_evidence(
     return evidence
 
 
-@router.patch("/{evidence_id}", responses=error_responses(404, 409, 412, 413, 422))
+@router.patch("/{evidence_id}", responses=error_responses(401, 403, 404, 409, 412, 413, 422))
 async def update_evidence(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisWriter,
     evidence_id: PathId,
     body: EvidenceUpdate,
     response: Response,
@@ -75,11 +85,11 @@ async def update_evidence(
 @router.delete(
     "/{evidence_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 409, 412, 422),
+    responses=error_responses(401, 403, 404, 409, 412, 422),
 )
 async def delete_evidence(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisWriter,
     evidence_id: PathId,
     if_match: IfMatch = None,
 ) -> None:
@@ -92,10 +102,10 @@ async def delete_evidence(
 @router.post(
     "/{evidence_id}/links",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(404, 409, 413, 422),
+    responses=error_responses(401, 403, 404, 409, 413, 422),
 )
 async def create_link(
-    session: DbSession, engagement: CurrentEngagement, evidence_id: PathId, body: LinkCreate
+    session: DbSession, engagement: DiagnosisWriter, evidence_id: PathId, body: LinkCreate
 ) -> EvidenceLinkRead:
     """Link the evidence to a challenge, bottleneck or recommendation of this engagement."""
     evidence = service.get(session, engagement.id, evidence_id)
@@ -106,11 +116,11 @@ async def create_link(
 @router.delete(
     "/{evidence_id}/links/{link_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 async def delete_link(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: DiagnosisWriter,
     evidence_id: PathId,
     link_id: PathId,
 ) -> None:

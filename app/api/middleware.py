@@ -83,6 +83,9 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            await _refuse_nul(send)
+            return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
@@ -90,8 +93,25 @@ class RequestId:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [
-                    *message.get("headers", []), (b"x-request-id", request_id.encode())
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
                 ]
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+async def _refuse_nul(send: Send) -> None:
+    """NUL characters in a URL reach no route: PostgreSQL cannot even compare them."""
+    body = orjson.dumps({"error": "validation_error", "detail": "URLs must not contain NUL"})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,10 +1,16 @@
 """/engagements/{engagement_id}/missions: the advisory missions logged for an engagement."""
 
-from typing import Annotated
+from fastapi import APIRouter, Response, status
 
-from fastapi import APIRouter, Path, Response, status
-
-from app.api.deps import CurrentEngagement, IfMatch, Paging, check_if_match, set_etag
+from app.api.deps import (
+    IfMatch,
+    MissionsReader,
+    MissionsWriter,
+    Paging,
+    PathId,
+    check_if_match,
+    set_etag,
+)
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
 from app.schemas.mission import MissionCreate, MissionRead, MissionUpdate
@@ -12,13 +18,13 @@ from app.services import missions as service
 from app.vocab import MissionKind
 
 router = APIRouter(prefix="/engagements/{engagement_id}/missions", tags=["missions"])
-MissionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MissionId = PathId
 
 
-@router.get("", status_code=status.HTTP_200_OK, responses=error_responses(404, 422))
+@router.get("", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
 async def list_missions(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: MissionsReader,
     paging: Paging,
     kind: MissionKind | None = None,
 ) -> Page[MissionRead]:
@@ -34,9 +40,11 @@ async def list_missions(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 413, 422))
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 409, 413, 422)
+)
 async def create_mission(
-    session: DbSession, engagement: CurrentEngagement, body: MissionCreate, response: Response
+    session: DbSession, engagement: MissionsWriter, body: MissionCreate, response: Response
 ) -> MissionRead:
     """Log a mission."""
     mission = service.create(session, engagement, body)
@@ -44,9 +52,11 @@ async def create_mission(
     return MissionRead.model_validate(mission)
 
 
-@router.get("/{mission_id}", status_code=status.HTTP_200_OK, responses=error_responses(404, 422))
+@router.get(
+    "/{mission_id}", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422)
+)
 async def get_mission(
-    session: DbSession, engagement: CurrentEngagement, mission_id: MissionId, response: Response
+    session: DbSession, engagement: MissionsReader, mission_id: MissionId, response: Response
 ) -> MissionRead:
     """Read one mission."""
     mission = service.get(session, engagement.id, mission_id)
@@ -57,11 +67,11 @@ async def get_mission(
 @router.patch(
     "/{mission_id}",
     status_code=status.HTTP_200_OK,
-    responses=error_responses(404, 409, 412, 413, 422),
+    responses=error_responses(401, 403, 404, 409, 412, 413, 422),
 )
 async def update_mission(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: MissionsWriter,
     mission_id: MissionId,
     body: MissionUpdate,
     response: Response,
@@ -78,11 +88,11 @@ async def update_mission(
 @router.delete(
     "/{mission_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 409, 412, 422),
+    responses=error_responses(401, 403, 404, 409, 412, 422),
 )
 async def delete_mission(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: MissionsWriter,
     mission_id: MissionId,
     if_match: IfMatch = None,
 ) -> None:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import IfMatch, Paging, PathId, check_if_match, set_etag
+from app.api.deps import AdminUser, IfMatch, Paging, PathId, check_if_match, set_etag
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
 from app.schemas.reference import PartnershipCreate, PartnershipRead, PartnershipUpdate
@@ -41,9 +41,9 @@ async def list_partnerships(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(409, 413, 422))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 413, 422))
 async def create_partnership(
-    session: DbSession, body: PartnershipCreate, response: Response
+    session: DbSession, _admin: AdminUser, body: PartnershipCreate, response: Response
 ) -> PartnershipRead:
     """Create a partnership."""
     partnership = service.create(session, body)
@@ -66,10 +66,11 @@ async def get_partnership(
 @router.patch(
     "/{partnership_id}",
     status_code=status.HTTP_200_OK,
-    responses=error_responses(404, 409, 412, 413, 422),
+    responses=error_responses(403, 404, 409, 412, 413, 422),
 )
 async def update_partnership(
     session: DbSession,
+    _admin: AdminUser,
     partnership_id: PathId,
     body: PartnershipUpdate,
     response: Response,
@@ -86,10 +87,10 @@ async def update_partnership(
 @router.delete(
     "/{partnership_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 409, 412, 422),
+    responses=error_responses(403, 404, 409, 412, 422),
 )
 async def delete_partnership(
-    session: DbSession, partnership_id: PathId, if_match: IfMatch = None
+    session: DbSession, _admin: AdminUser, partnership_id: PathId, if_match: IfMatch = None
 ) -> None:
     """Delete a partnership that nothing references."""
     partnership = service.get(session, partnership_id)

@@ -1,10 +1,17 @@
 """/engagements/{engagement_id}/recommendations: the policy-briefing cards of an engagement."""
 
-from typing import Annotated
+from fastapi import APIRouter, Response, status
 
-from fastapi import APIRouter, Path, Response, status
-
-from app.api.deps import CurrentEngagement, IfMatch, Paging, check_if_match, set_etag
+from app.api.deps import (
+    CurrentUser,
+    IfMatch,
+    Paging,
+    PathId,
+    RecommendationsReader,
+    RecommendationsWriter,
+    check_if_match,
+    set_etag,
+)
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
 from app.schemas.recommendation import (
@@ -13,16 +20,18 @@ from app.schemas.recommendation import (
     RecommendationUpdate,
 )
 from app.services import recommendations as service
+from app.services.access import shared_only
 from app.vocab import Horizon, Instrument, Priority, Stage
 
 router = APIRouter(prefix="/engagements/{engagement_id}/recommendations", tags=["recommendations"])
-RecommendationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RecommendationId = PathId
 
 
-@router.get("", status_code=status.HTTP_200_OK, responses=error_responses(404, 422))
+@router.get("", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
 async def list_recommendations(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: RecommendationsReader,
+    user: CurrentUser,
     paging: Paging,
     stage: Stage | None = None,
     priority: Priority | None = None,
@@ -39,16 +48,19 @@ async def list_recommendations(
         instrument=instrument,
         limit=paging.limit,
         offset=paging.offset,
+        shared_only=shared_only(user),
     )
     return Page[RecommendationRead](
         items=items, total=total, limit=paging.limit, offset=paging.offset
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(404, 409, 413, 422))
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 409, 413, 422)
+)
 async def create_recommendation(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: RecommendationsWriter,
     body: RecommendationCreate,
     response: Response,
 ) -> RecommendationRead:
@@ -59,28 +71,30 @@ async def create_recommendation(
 
 
 @router.get(
-    "/{recommendation_id}", status_code=status.HTTP_200_OK, responses=error_responses(404, 422)
+    "/{recommendation_id}", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422)
 )
 async def get_recommendation(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: RecommendationsReader,
+    user: CurrentUser,
     recommendation_id: RecommendationId,
     response: Response,
 ) -> RecommendationRead:
     """Read one recommendation with its evidence references."""
-    recommendation = service.get(session, engagement.id, recommendation_id)
+    limited = shared_only(user)
+    recommendation = service.get(session, engagement.id, recommendation_id, shared_only=limited)
     set_etag(response, recommendation)
-    return service.read(session, recommendation)
+    return service.read(session, recommendation, shared_only=limited)
 
 
 @router.patch(
     "/{recommendation_id}",
     status_code=status.HTTP_200_OK,
-    responses=error_responses(404, 409, 412, 413, 422),
+    responses=error_responses(401, 403, 404, 409, 412, 413, 422),
 )
 async def update_recommendation(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: RecommendationsWriter,
     recommendation_id: RecommendationId,
     body: RecommendationUpdate,
     response: Response,
@@ -97,11 +111,11 @@ async def update_recommendation(
 @router.delete(
     "/{recommendation_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 409, 412, 422),
+    responses=error_responses(401, 403, 404, 409, 412, 422),
 )
 async def delete_recommendation(
     session: DbSession,
-    engagement: CurrentEngagement,
+    engagement: RecommendationsWriter,
     recommendation_id: RecommendationId,
     if_match: IfMatch = None,
 ) -> None:

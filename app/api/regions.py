@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import IfMatch, Paging, PathId, check_if_match, set_etag
+from app.api.deps import AdminUser, IfMatch, Paging, PathId, check_if_match, set_etag
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
 from app.schemas.reference import RegionCreate, RegionRead, RegionUpdate
@@ -33,8 +33,10 @@ async def list_regions(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(409, 413, 422))
-async def create_region(session: DbSession, body: RegionCreate, response: Response) -> RegionRead:
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 413, 422))
+async def create_region(
+    session: DbSession, _admin: AdminUser, body: RegionCreate, response: Response
+) -> RegionRead:
     """Create a region."""
     region = service.create(session, body)
     set_etag(response, region)
@@ -49,9 +51,10 @@ async def get_region(session: DbSession, region_id: RegionId, response: Response
     return RegionRead.model_validate(region)
 
 
-@router.patch("/{region_id}", responses=error_responses(404, 409, 412, 413, 422))
+@router.patch("/{region_id}", responses=error_responses(403, 404, 409, 412, 413, 422))
 async def update_region(
     session: DbSession,
+    _admin: AdminUser,
     region_id: RegionId,
     body: RegionUpdate,
     response: Response,
@@ -68,9 +71,11 @@ async def update_region(
 @router.delete(
     "/{region_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 409, 412),
+    responses=error_responses(403, 404, 409, 412),
 )
-async def delete_region(session: DbSession, region_id: RegionId, if_match: IfMatch = None) -> None:
+async def delete_region(
+    session: DbSession, _admin: AdminUser, region_id: RegionId, if_match: IfMatch = None
+) -> None:
     """Delete a region that nothing references."""
     region = service.get(session, region_id)
     check_if_match(if_match, region)

@@ -10,14 +10,24 @@ from pydantic import (
     HttpUrl,
     PlainSerializer,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
 
 class InputModel(BaseModel):
-    """Request bodies: unknown fields are refused, strings are stripped."""
+    """Request bodies: unknown fields are refused, strings are stripped, and NUL characters
+    refused (PostgreSQL cannot store them; SQLite would, so the databases would disagree)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class UpdateModel(InputModel):

@@ -5,11 +5,19 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from app.schemas.common import InputModel, Label, LongText, ReadModel, ShortText, Title, UpdateModel
+from app.schemas.common import (
+    DbId,
+    InputModel,
+    Label,
+    LongText,
+    ReadModel,
+    ShortText,
+    Title,
+    UpdateModel,
+)
 from app.vocab import MissionKind
 
 # Ids that reach the database stay inside a 32-bit INTEGER (a bigger one is a 422, not a 500).
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 MAX_CONSULTANTS = 30
 MAX_ORGANISATIONS = 200
 ParticipantsCount = Annotated[int, Field(ge=0, le=100_000)]
@@ -23,7 +31,7 @@ def _no_duplicates(ids: list[int]) -> list[int]:
 
 
 ConsultantIds = Annotated[
-    list[RowId],
+    list[DbId],
     Field(max_length=MAX_CONSULTANTS, description="users with the consultant role who went"),
     AfterValidator(_no_duplicates),
 ]

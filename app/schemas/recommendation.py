@@ -5,12 +5,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from app.schemas.common import InputModel, LongText, ReadModel, ShortText, Title, UpdateModel
+from app.schemas.common import DbId, InputModel, LongText, ReadModel, ShortText, Title, UpdateModel
 from app.schemas.links import EvidenceRef
 from app.vocab import Horizon, Implementation, Instrument, Priority, Response, Stage
 
 # Ids that reach the database stay inside a 32-bit INTEGER (a bigger one is a 422, not a 500).
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 MAX_BOTTLENECKS = 50
 
 
@@ -22,7 +21,7 @@ def _no_duplicates(ids: list[int]) -> list[int]:
 
 
 BottleneckIds = Annotated[
-    list[RowId],
+    list[DbId],
     Field(max_length=MAX_BOTTLENECKS, description="bottlenecks of this engagement it addresses"),
     AfterValidator(_no_duplicates),
 ]

@@ -14,7 +14,7 @@ from app.schemas.recommendation import (
     RecommendationUpdate,
 )
 from app.services.common import apply_changes, get_in_engagement, paginate
-from app.services.errors import Conflict, InvalidInput, InvalidTransition
+from app.services.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from app.services.evidence_refs import evidence_refs
 from app.vocab import Horizon, Instrument, Priority, Stage
 
@@ -40,9 +40,11 @@ def list_recommendations(
     instrument: Instrument | None,
     limit: int,
     offset: int,
+    shared_only: bool = False,
 ) -> tuple[list[RecommendationRead], int]:
     """The engagement's recommendations in code order (R2 before R10), optionally filtered;
-    a constant number of statements whatever the page size."""
+    a constant number of statements whatever the page size. `shared_only` (stakeholders)
+    keeps shared ones and leaves out the internal diagnosis references."""
     stmt = (
         select(Recommendation)
         .where(Recommendation.engagement_id == engagement_id)
@@ -55,14 +57,21 @@ def list_recommendations(
         Recommendation.horizon: horizon,
         Recommendation.instrument: instrument,
     }
+    if shared_only:
+        stmt = stmt.where(Recommendation.stage == Stage.SHARED)
     for column, value in filters.items():
         if value is not None:
             stmt = stmt.where(column == value)
     items, total = paginate(session, stmt, limit=limit, offset=offset)
-    return _reads(session, items), total
+    return _reads(session, items, shared_only=shared_only), total
 
 
-def _reads(session: Session, items: Sequence[Recommendation]) -> list[RecommendationRead]:
+def _reads(
+    session: Session, items: Sequence[Recommendation], *, shared_only: bool = False
+) -> list[RecommendationRead]:
+    if shared_only:
+        internal = {"evidence": [], "bottleneck_ids": []}
+        return [RecommendationRead.model_validate(r).model_copy(update=internal) for r in items]
     refs = evidence_refs(session, "recommendation", [r.id for r in items])
     return [
         RecommendationRead.model_validate(r).model_copy(update={"evidence": refs.get(r.id, [])})
@@ -70,16 +79,23 @@ def _reads(session: Session, items: Sequence[Recommendation]) -> list[Recommenda
     ]
 
 
-def read(session: Session, recommendation: Recommendation) -> RecommendationRead:
+def read(
+    session: Session, recommendation: Recommendation, *, shared_only: bool = False
+) -> RecommendationRead:
     """The recommendation as the API shows it, with its evidence references."""
-    return _reads(session, [recommendation])[0]
+    return _reads(session, [recommendation], shared_only=shared_only)[0]
 
 
-def get(session: Session, engagement_id: int, recommendation_id: int) -> Recommendation:
-    """The recommendation of this engagement (its bottleneck links loaded), or NotFound."""
+def get(
+    session: Session, engagement_id: int, recommendation_id: int, *, shared_only: bool = False
+) -> Recommendation:
+    """The recommendation of this engagement (its bottleneck links loaded), or NotFound —
+    also when `shared_only` and it is not shared."""
     recommendation = get_in_engagement(
         session, Recommendation, engagement_id, recommendation_id, label="Recommendation"
     )
+    if shared_only and recommendation.stage != Stage.SHARED:
+        raise NotFound(f"Recommendation {recommendation_id} does not exist in this engagement")
     session.refresh(recommendation, ["bottleneck_rows"])
     return recommendation
 

@@ -19,6 +19,12 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
+def client(anonymous: TestClient) -> TestClient:
+    """These tests log in themselves."""
+    return anonymous
+
+
+@pytest.fixture
 def alice(db: Session) -> User:
     user = make_user(db, email="alice@example.org", password_hash=hash_password(PASSWORD))
     db.commit()

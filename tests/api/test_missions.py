@@ -99,8 +99,8 @@ def test_list_loads_consultants_in_constant_statements(
     before = sql_statements.count
     page = client.get(url(engagement)).json()
     assert all(m["consultant_ids"] == [consultant.id] for m in page["items"])
-    # engagement, count, page, consultants
-    assert sql_statements.count - before == 4
+    # user, engagement, count, page, consultants
+    assert sql_statements.count - before == 5
 
 
 def test_kind_outside_vocabulary_is_422(client: TestClient, db: Session) -> None:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Engagement, PhaseChange
+from app.models import Engagement, PhaseChange, User
 from app.vocab import BottleneckStatus, Phase, Relation, ReportStatus, Response, Stage
 from tests.factories import (
     link_evidence,
@@ -146,7 +146,9 @@ def test_blocked_transition_lists_every_unmet_condition_and_changes_nothing(
 # --- Allowed and refused moves -----------------------------------------------------------------
 
 
-def test_successful_transition_answers_the_phase_change(client: TestClient, db: Session) -> None:
+def test_successful_transition_answers_the_phase_change(
+    client: TestClient, db: Session, admin_user: User
+) -> None:
     engagement = make_engagement(db)
     make_challenge(db, engagement)
     db.commit()
@@ -159,7 +161,7 @@ def test_successful_transition_answers_the_phase_change(client: TestClient, db: 
         "from_phase": "scoping",
         "to_phase": "diagnosis",
         "note": "Scope agreed",
-        "actor_id": None,
+        "actor_id": admin_user.id,
     }
     assert response.headers["etag"] == '"2"'
 
