@@ -21,14 +21,15 @@ migrate: $(STAMP)
 	$(BIN)/clustercase db upgrade
 
 seed: migrate
-	$(BIN)/clustercase seed demo
+	$(BIN)/clustercase seed demo --if-empty
 
 run: seed
 	@echo
 	@echo "ClusterCase is starting on http://$(HOST):$(PORT)"
 	@echo "  API docs (try every endpoint): http://$(HOST):$(PORT)/docs"
 	@echo "  Database: $${CLUSTERCASE_DATABASE_URL:-sqlite:///./clustercase.db}"
-	@echo "  Log in: no login yet - authentication arrives with issue #3; the API is open."
+	@echo "  Log in: POST /api/v1/auth/token, or the Authorize button in /docs, with:"
+	@$(BIN)/clustercase seed logins | sed 's/^/  /'
 	@echo
 	$(BIN)/clustercase serve --host $(HOST) --port $(PORT)
 

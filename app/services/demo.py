@@ -31,12 +31,14 @@ from app.models import (
     Region,
     User,
 )
+from app.security import hash_password
 from app.services.demo_data import CONSULTANTS, ENGAGEMENTS, PARTNERSHIPS, REGIONS
+from app.services.demo_data.reference import ACCOUNTS, DEMO_PASSWORD
 from app.services.demo_data.specs import EngagementSpec, EvidenceSpec
 from app.vocab import EngagementKind, Phase, Role
 
 CREATION_NOTE = "Engagement created"
-_KINDS = ("regions", "partnerships", "consultants", "engagements")
+_KINDS = ("regions", "partnerships", "consultants", "other logins", "engagements")
 _KeyedRow = Region | Partnership | User
 
 
@@ -69,6 +71,7 @@ def seed(session: Session) -> str:
         ),
         users=_ensure(session, tally, "consultants", User.email, User.id, _consultants()),
     )
+    _ensure(session, tally, "other logins", User.email, User.id, _accounts(ids))
     references = [spec.reference for spec in ENGAGEMENTS]
     stored = set(
         session.scalars(select(Engagement.reference).where(Engagement.reference.in_(references)))
@@ -131,11 +134,37 @@ def _partnerships() -> dict[str, _KeyedRow]:
 
 
 def _consultants() -> dict[str, _KeyedRow]:
-    # No password: signing in arrives with authentication; an admin sets passwords then.
     return {
-        c.email: User(email=c.email, full_name=c.full_name, role=Role.CONSULTANT, is_active=True)
+        c.email: User(
+            email=c.email,
+            full_name=c.full_name,
+            role=Role.CONSULTANT,
+            is_active=True,
+            password_hash=hash_password(DEMO_PASSWORD),
+        )
         for c in CONSULTANTS
     }
+
+
+def _accounts(ids: _Ids) -> dict[str, _KeyedRow]:
+    """One demo login for each other role (the stakeholders: Wallonia and AdPack)."""
+    return {
+        a.email: User(
+            email=a.email,
+            full_name=a.full_name,
+            role=Role(a.role),
+            is_active=True,
+            region_id=ids.regions[a.region] if a.region else None,
+            partnership_id=ids.partnerships[a.partnership] if a.partnership else None,
+            password_hash=hash_password(DEMO_PASSWORD),
+        )
+        for a in ACCOUNTS
+    }
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(email, role) of every demo login; all use DEMO_PASSWORD."""
+    return [(c.email, "consultant") for c in CONSULTANTS] + [(a.email, a.role) for a in ACCOUNTS]
 
 
 def _add_engagement(session: Session, spec: EngagementSpec, ids: _Ids) -> None:

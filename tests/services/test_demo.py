@@ -38,12 +38,12 @@ from app.vocab import BottleneckStatus, EngagementKind, Phase, Relation, Role, S
 from tests.factories import make_region, make_user
 
 FIRST_RUN = (
-    "demo data: 10 regions, 6 partnerships, 4 consultants, 7 engagements created "
+    "demo data: 10 regions, 6 partnerships, 4 consultants, 4 other logins, 7 engagements created "
     "(0 already present)"
 )
 SECOND_RUN = (
-    "demo data: 0 regions, 0 partnerships, 0 consultants, 0 engagements created "
-    "(27 already present)"
+    "demo data: 0 regions, 0 partnerships, 0 consultants, 0 other logins, 0 engagements created "
+    "(31 already present)"
 )
 MAIN_LINE = [Phase.SCOPING, Phase.DIAGNOSIS, Phase.RECOMMENDATIONS, Phase.REPORTING]
 TABLES: list[type[Base]] = [
@@ -89,9 +89,15 @@ def test_seed_creates_the_portfolio_the_content_describes(db: Session) -> None:
         "DIGICLUSTERS": "escp_s3", "RECiPE4Mobility": "escp_4x", "CELIS": "escp_4x",
     }  # fmt: skip
     users = db.scalars(select(User)).all()
-    assert len(users) == 4
-    assert all(u.role == Role.CONSULTANT and u.password_hash is None for u in users)
-    assert all(u.email.endswith("@clustercase.example") for u in users)
+    roles = sorted(u.role.value for u in users)
+    assert roles == ["admin", "consultant", "consultant", "consultant", "consultant", "monitor",
+                     "stakeholder", "stakeholder"]  # fmt: skip
+    assert all(u.email.endswith("@clustercase.example") and u.password_hash for u in users)
+    officers = {u.email: (u.region_id, u.partnership_id) for u in users if u.role == "stakeholder"}
+    be3 = db.scalar(select(Region.id).where(Region.nuts_code == "BE3"))
+    adpack = db.scalar(select(Partnership.id).where(Partnership.acronym == "AdPack"))
+    assert officers == {"wallonia@clustercase.example": (be3, None),
+                        "adpack@clustercase.example": (None, adpack)}  # fmt: skip
     phases = {e.reference: e.phase.value for e in db.scalars(select(Engagement))}
     assert phases == {
         "EOCIC-2018-BE3": "reporting",
@@ -140,13 +146,13 @@ def test_seed_keeps_and_reuses_rows_already_present(db: Session) -> None:
     make_user(db, email="katrin.vogel@clustercase.example", full_name="K. Vogel")
     summary = demo.seed(db)
     assert summary == (
-        "demo data: 9 regions, 6 partnerships, 3 consultants, 7 engagements created "
+        "demo data: 9 regions, 6 partnerships, 3 consultants, 4 other logins, 7 engagements created "
         "(2 already present)"
     )
     assert db.scalar(select(Region.name).where(Region.nuts_code == "BE3")) == "Région wallonne"
     wallonia = db.scalar(select(Engagement).where(Engagement.reference == "EOCIC-2018-BE3"))
     assert wallonia is not None and wallonia.region_id == region.id
-    assert _count(db, User) == 4
+    assert _count(db, User) == 8
 
 
 def _ids(db: Session, stmt: Select[Any]) -> set[int]:

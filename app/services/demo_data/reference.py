@@ -4,7 +4,7 @@ the consultants who run the engagements. Illustrative content, written for the d
 Partnership websites use the reserved `.example` domain: the demo must not send anyone to a
 real site that says something else."""
 
-from app.services.demo_data.specs import ConsultantSpec, PartnershipSpec, RegionSpec
+from app.services.demo_data.specs import AccountSpec, ConsultantSpec, PartnershipSpec, RegionSpec
 from app.vocab import PartnershipKind
 
 REGIONS: tuple[RegionSpec, ...] = (
@@ -97,4 +97,17 @@ CONSULTANTS: tuple[ConsultantSpec, ...] = (
     ConsultantSpec(TOMAS, "Tomás Ibarra"),
     ConsultantSpec(ELODIE, "Élodie Marchand"),
     ConsultantSpec(JONAS, "Jonas Lindqvist"),
+)
+
+# One login per role for trying the system; all share DEMO_PASSWORD (demo only).
+DEMO_PASSWORD = "clustercase-demo"
+ACCOUNTS: tuple[AccountSpec, ...] = (
+    AccountSpec("admin@clustercase.example", "Demo Administrator", "admin"),
+    AccountSpec("monitor@clustercase.example", "Demo DG GROW Officer", "monitor"),
+    AccountSpec(
+        "wallonia@clustercase.example", "Demo Wallonia Officer", "stakeholder", region="BE3"
+    ),
+    AccountSpec(
+        "adpack@clustercase.example", "Demo AdPack Officer", "stakeholder", partnership="AdPack"
+    ),
 )

@@ -51,6 +51,17 @@ class ConsultantSpec:
 
 
 @dataclass(frozen=True)
+class AccountSpec:
+    """A demo login of another role; a stakeholder names its region or partnership."""
+
+    email: str
+    full_name: str
+    role: str
+    region: str | None = None
+    partnership: str | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """One workflow step after creation: the phase entered, when, and why."""
 
