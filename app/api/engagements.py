@@ -1,5 +1,126 @@
-"""/engagements (to be built)."""
+"""/engagements: the advisory cases, and their team."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Response, status
+
+from app.api.deps import (
+    CurrentUser,
+    EngagementReader,
+    EngagementWriter,
+    IfMatch,
+    InternalReader,
+    Paging,
+    StaffUser,
+    check_if_match,
+    set_etag,
+)
+from app.db import DbSession
+from app.schemas.common import Page, error_responses
+from app.schemas.engagement import (
+    EngagementCreate,
+    EngagementQuery,
+    EngagementRead,
+    EngagementUpdate,
+    MemberRead,
+    TeamUpdate,
+)
+from app.services import engagements as service
+
+router = APIRouter(prefix="/engagements", tags=["engagements"])
+
+
+@router.get("", status_code=status.HTTP_200_OK, responses=error_responses(401, 422))
+async def list_engagements(
+    session: DbSession,
+    user: CurrentUser,
+    paging: Paging,
+    query: Annotated[EngagementQuery, Query()],
+) -> Page[EngagementRead]:
+    """List the engagements the caller may read, filtered and sorted."""
+    items, total = service.list_engagements(
+        session, query, viewer=user, limit=paging.limit, offset=paging.offset
+    )
+    return Page[EngagementRead](items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 409, 413, 422)
+)
+async def create_engagement(
+    session: DbSession, user: StaffUser, body: EngagementCreate, response: Response
+) -> EngagementRead:
+    """Open an engagement (in scoping)."""
+    engagement = service.create(session, body, creator=user)
+    set_etag(response, engagement)
+    return engagement
+
+
+@router.get(
+    "/{engagement_id}", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422)
+)
+async def get_engagement(
+    session: DbSession, engagement: EngagementReader, response: Response
+) -> EngagementRead:
+    """Read one engagement."""
+    read = service.read(session, engagement.id)
+    set_etag(response, read)
+    return read
+
+
+@router.patch(
+    "/{engagement_id}",
+    status_code=status.HTTP_200_OK,
+    responses=error_responses(401, 403, 404, 409, 412, 413, 422),
+)
+async def update_engagement(
+    session: DbSession,
+    engagement: EngagementWriter,
+    body: EngagementUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> EngagementRead:
+    """Change an engagement (not its kind, client or phase)."""
+    check_if_match(if_match, engagement)
+    updated = service.update(session, engagement, body)
+    set_etag(response, updated)
+    return updated
+
+
+@router.delete(
+    "/{engagement_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(401, 403, 404, 409, 412, 422),
+)
+async def delete_engagement(
+    session: DbSession, engagement: EngagementWriter, if_match: IfMatch = None
+) -> None:
+    """Delete an engagement and everything in it, unless a report of it is published."""
+    check_if_match(if_match, engagement)
+    service.delete_engagement(session, engagement)
+
+
+@router.get(
+    "/{engagement_id}/members",
+    status_code=status.HTTP_200_OK,
+    responses=error_responses(401, 404, 422),
+)
+async def list_members(session: DbSession, engagement: InternalReader) -> list[MemberRead]:
+    """List the team of an engagement."""
+    return service.members(session, engagement)
+
+
+@router.put(
+    "/{engagement_id}/members",
+    status_code=status.HTTP_200_OK,
+    responses=error_responses(401, 403, 404, 409, 412, 413, 422),
+)
+async def replace_members(
+    session: DbSession,
+    engagement: EngagementWriter,
+    body: TeamUpdate,
+    if_match: IfMatch = None,
+) -> list[MemberRead]:
+    """Replace the team of an engagement (If-Match: the engagement's ETag)."""
+    check_if_match(if_match, engagement)
+    return service.replace_team(session, engagement, body.user_ids)

@@ -1,11 +1,396 @@
-"""Engagements: the aggregate root of an advisory case."""
+"""Engagements: the aggregate root of an advisory case.
 
+Reads are assembled from plain rows, not ORM objects: a list request is one COUNT and one
+statement for the page, which carries each engagement's client name (outer joins) and its
+themes, objectives and team (aggregated subqueries). The list is the busiest path of the API:
+its statements must not grow with the page size, and its per-row work must stay small.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    String,
+    UnaryExpression,
+    cast,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
-from app.models import Engagement
-from app.services.common import get_or_404
+from app.models import (
+    Engagement,
+    EngagementMember,
+    EngagementObjective,
+    EngagementTheme,
+    Partnership,
+    PhaseChange,
+    Region,
+    Report,
+    User,
+)
+from app.models.base import utcnow
+from app.schemas.engagement import (
+    EngagementCreate,
+    EngagementQuery,
+    EngagementRead,
+    EngagementUpdate,
+    MemberRead,
+)
+from app.services import access
+from app.services.common import apply_changes, count, get_or_404
+from app.services.errors import Conflict, Duplicate, InvalidInput, NotFound
+from app.vocab import EngagementKind, Objective, Phase, ReportStatus, Role, Theme
+
+
+def _joined(column: Any, model: Any) -> Any:
+    """The engagement's values of a child table's column, comma-joined (GROUP_CONCAT on
+    SQLite, STRING_AGG on PostgreSQL), as a correlated subquery: the page carries its themes,
+    objectives and team in the same statement, one index lookup per row and table."""
+    return (
+        select(func.aggregate_strings(cast(column, String), ","))
+        .where(model.engagement_id == Engagement.id)
+        .scalar_subquery()
+    )
+
+
+# The engagement as the API reads it, with its client's name and its collections: one
+# statement, whatever the number of engagements it returns.
+_READ = (
+    select(
+        Engagement.id,
+        Engagement.reference,
+        Engagement.title,
+        Engagement.summary,
+        Engagement.kind,
+        Engagement.region_id,
+        Engagement.partnership_id,
+        func.coalesce(Region.name, Partnership.name).label("client_name"),
+        Engagement.phase,
+        Engagement.phase_before_hold,
+        Engagement.planned_start,
+        Engagement.planned_end,
+        Engagement.lead_consultant_id,
+        Engagement.version,
+        Engagement.created_at,
+        Engagement.updated_at,
+        _joined(EngagementTheme.theme, EngagementTheme).label("theme_list"),
+        _joined(EngagementObjective.objective, EngagementObjective).label("objective_list"),
+        _joined(EngagementMember.user_id, EngagementMember).label("member_list"),
+    )
+    .select_from(Engagement)
+    .outerjoin(Region, Region.id == Engagement.region_id)
+    .outerjoin(Partnership, Partnership.id == Engagement.partnership_id)
+)
+_SORT_COLUMNS: dict[str, Any] = {
+    "reference": Engagement.reference,
+    "title": Engagement.title,
+    "planned_start": Engagement.planned_start,
+    "created_at": Engagement.created_at,
+    "updated_at": Engagement.updated_at,
+}
+_THEME_ORDER = {theme.value: i for i, theme in enumerate(Theme)}
+_OBJECTIVE_ORDER = {objective.value: i for i, objective in enumerate(Objective)}
+_READ_LIST = TypeAdapter(list[EngagementRead])
 
 
 def get(session: Session, engagement_id: int) -> Engagement:
     """The engagement, or NotFound."""
     return get_or_404(session, Engagement, engagement_id, label="Engagement")
+
+
+# -- reads -----------------------------------------------------------------------------------------
+
+
+def list_engagements(
+    session: Session, query: EngagementQuery, *, viewer: User, limit: int, offset: int
+) -> tuple[list[EngagementRead], int]:
+    """One page of the engagements `viewer` may read that match `query`, in its order, and
+    their total."""
+    conditions = _conditions(query)
+    # A separate count, not COUNT(*) OVER (): the window would make the database build every
+    # matching row, where the page alone can stop after `limit` rows of an index.
+    matching = _visible(select(Engagement.id).where(*conditions), viewer)
+    total = count(session, matching)
+    if offset >= total:
+        return [], total
+    stmt = _visible(_READ.where(*conditions), viewer)
+    rows = session.execute(stmt.order_by(*_order_by(query.sort)).limit(limit).offset(offset))
+    return _reads(rows.all()), total
+
+
+def _visible(stmt: Any, viewer: User) -> Any:
+    # The access rule only adds conditions on Engagement's columns, so it fits any select of
+    # engagements, not just select(Engagement) as its signature says.
+    return access.visible_engagements(stmt, viewer)
+
+
+def read(session: Session, engagement_id: int) -> EngagementRead:
+    """The engagement as the API shows it, or NotFound."""
+    rows = session.execute(_READ.where(Engagement.id == engagement_id)).all()
+    if not rows:
+        raise NotFound(f"Engagement {engagement_id} does not exist")
+    return _reads(rows)[0]
+
+
+def _conditions(query: EngagementQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.phase is not None:
+        conditions.append(Engagement.phase == query.phase)
+    if query.kind is not None:
+        conditions.append(Engagement.kind == query.kind)
+    if query.region_id is not None:
+        conditions.append(Engagement.region_id == query.region_id)
+    if query.partnership_id is not None:
+        conditions.append(Engagement.partnership_id == query.partnership_id)
+    if query.consultant_id is not None:
+        team = select(EngagementMember.engagement_id).where(
+            EngagementMember.user_id == query.consultant_id
+        )
+        conditions.append(
+            or_(Engagement.lead_consultant_id == query.consultant_id, Engagement.id.in_(team))
+        )
+    if query.theme is not None:
+        themed = select(EngagementTheme.engagement_id).where(EngagementTheme.theme == query.theme)
+        conditions.append(Engagement.id.in_(themed))
+    if query.q:
+        texts = (Engagement.reference, Engagement.title, Engagement.summary)
+        conditions.append(or_(*(c.icontains(query.q, autoescape=True) for c in texts)))
+    return conditions
+
+
+def _order_by(sort: str) -> tuple[UnaryExpression[Any], ...]:
+    name = sort.removeprefix("-")
+    key = _SORT_COLUMNS[name].desc() if sort.startswith("-") else _SORT_COLUMNS[name].asc()
+    if name == "planned_start":
+        # Undated engagements last in both directions (the databases' defaults differ).
+        key = key.nulls_last()
+    return key, Engagement.id.asc()
+
+
+def _reads(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[EngagementRead]:
+    """Read models of page rows, validated in one call (pydantic turns the vocabulary strings
+    into enums)."""
+    values = []
+    for row in rows:
+        engagement = row._asdict()
+        engagement["themes"] = _vocab_list(engagement.pop("theme_list"), _THEME_ORDER)
+        engagement["objectives"] = _vocab_list(engagement.pop("objective_list"), _OBJECTIVE_ORDER)
+        members = engagement.pop("member_list")
+        engagement["member_ids"] = sorted(map(int, members.split(","))) if members else []
+        values.append(engagement)
+    return _READ_LIST.validate_python(values)
+
+
+def _vocab_list(joined: str | None, order: dict[str, int]) -> list[str]:
+    """The comma-joined values in vocabulary order (the order the ORM properties give)."""
+    return sorted(joined.split(","), key=order.__getitem__) if joined else []
+
+
+# -- writes ----------------------------------------------------------------------------------------
+
+
+def create(session: Session, data: EngagementCreate, *, creator: User) -> EngagementRead:
+    """Open an engagement in scoping, its lead on the team, and its creator too when a
+    consultant (else they could not work in it); the reference must be new."""
+    _check_client(session, data.kind, data.region_id, data.partnership_id)
+    _check_dates(data.planned_start, data.planned_end, field="planned_end")
+    if data.lead_consultant_id is not None:
+        _check_consultants(session, [data.lead_consultant_id], field="lead_consultant_id")
+    _ensure_unique_reference(session, data.reference, exclude_id=None)
+    engagement = Engagement(
+        **data.model_dump(exclude={"themes", "objectives"}), phase=Phase.SCOPING
+    )
+    session.add(engagement)
+    session.flush()
+    session.add_all(EngagementTheme(engagement_id=engagement.id, theme=t) for t in data.themes)
+    session.add_all(
+        EngagementObjective(engagement_id=engagement.id, objective=o) for o in data.objectives
+    )
+    session.add(
+        PhaseChange(
+            engagement_id=engagement.id,
+            from_phase=None,
+            to_phase=Phase.SCOPING,
+            note="Engagement created",
+            actor_id=session.info.get("actor_id"),
+        )
+    )
+    team = {data.lead_consultant_id} if data.lead_consultant_id is not None else set()
+    if creator.role == Role.CONSULTANT:
+        team.add(creator.id)
+    session.add_all(EngagementMember(engagement_id=engagement.id, user_id=u) for u in team)
+    session.flush()
+    return read(session, engagement.id)
+
+
+def update(session: Session, engagement: Engagement, data: EngagementUpdate) -> EngagementRead:
+    """Apply the fields sent: the reference stays unique, the dates in order, and a new lead
+    joins the team."""
+    changes = data.changes()
+    themes, objectives = changes.pop("themes", None), changes.pop("objectives", None)
+    _check_dates(
+        changes.get("planned_start", engagement.planned_start),
+        changes.get("planned_end", engagement.planned_end),
+        field="planned_end" if "planned_end" in changes else "planned_start",
+    )
+    new_lead = changes.get("lead_consultant_id")
+    if new_lead is not None and new_lead != engagement.lead_consultant_id:
+        _check_consultants(session, [new_lead], field="lead_consultant_id")
+    if "reference" in changes:
+        _ensure_unique_reference(session, changes["reference"], exclude_id=engagement.id)
+    changed = bool(apply_changes(engagement, changes))
+    if themes is not None:
+        changed |= _replace_rows(session, EngagementTheme, "theme", engagement.id, themes)
+    if objectives is not None:
+        changed |= _replace_rows(
+            session, EngagementObjective, "objective", engagement.id, objectives
+        )
+    if new_lead is not None:
+        changed |= _join_team(session, engagement.id, new_lead)
+    if changed:
+        _new_version(engagement)
+    session.flush()
+    return read(session, engagement.id)
+
+
+def delete_engagement(session: Session, engagement: Engagement) -> None:
+    """Remove an engagement and everything in it, unless it has a published report: those are
+    archival."""
+    published = count(
+        session,
+        select(Report.id).where(
+            Report.engagement_id == engagement.id, Report.status == ReportStatus.PUBLISHED
+        ),
+    )
+    if published:
+        raise Conflict(
+            f"Engagement {engagement.reference} has {published} published report(s), which are "
+            "archival: it cannot be deleted"
+        )
+    # The database cascades to everything inside (ON DELETE CASCADE; passive_deletes).
+    session.delete(engagement)
+    session.flush()
+
+
+# -- team ------------------------------------------------------------------------------------------
+
+
+def members(session: Session, engagement: Engagement) -> list[MemberRead]:
+    """The team, by name, the lead flagged."""
+    rows = session.execute(
+        select(User.id, User.full_name, User.email, User.role)
+        .join(EngagementMember, EngagementMember.user_id == User.id)
+        .where(EngagementMember.engagement_id == engagement.id)
+        .order_by(User.full_name, User.id)
+    )
+    return [
+        MemberRead(
+            user_id=user_id,
+            full_name=full_name,
+            email=email,
+            role=role,
+            is_lead=user_id == engagement.lead_consultant_id,
+        )
+        for user_id, full_name, email, role in rows
+    ]
+
+
+def replace_team(session: Session, engagement: Engagement, user_ids: list[int]) -> list[MemberRead]:
+    """Make `user_ids` the whole team: active consultants only, the lead among them."""
+    lead = engagement.lead_consultant_id
+    if lead is not None and lead not in user_ids:
+        raise InvalidInput(
+            f"The lead consultant (user {lead}) must stay on the team", loc=["body", "user_ids"]
+        )
+    _check_consultants(session, user_ids, field="user_ids")
+    if _replace_rows(session, EngagementMember, "user_id", engagement.id, user_ids):
+        _new_version(engagement)
+    session.flush()
+    return members(session, engagement)
+
+
+# -- rules -----------------------------------------------------------------------------------------
+
+
+def _check_client(
+    session: Session, kind: EngagementKind, region_id: int | None, partnership_id: int | None
+) -> None:
+    """Exactly one client, the one the kind names, and an existing one."""
+    given = {"region_id": region_id, "partnership_id": partnership_id}
+    regional = kind == EngagementKind.REGIONAL_ADVICE
+    wanted, other = ("region_id", "partnership_id") if regional else ("partnership_id", "region_id")
+    if given[other] is not None:
+        raise InvalidInput(f"A {kind} engagement has no {other}", loc=["body", other])
+    client_id = given[wanted]
+    if client_id is None:
+        raise InvalidInput(f"A {kind} engagement needs a {wanted}", loc=["body", wanted])
+    model: type[Region | Partnership] = Region if regional else Partnership
+    if session.scalar(select(model.id).where(model.id == client_id)) is None:
+        raise InvalidInput(f"{model.__name__} {client_id} does not exist", loc=["body", wanted])
+
+
+def _check_dates(start: date | None, end: date | None, *, field: str) -> None:
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(
+            f"planned_end ({end}) is before planned_start ({start})", loc=["body", field]
+        )
+
+
+def _check_consultants(session: Session, user_ids: Iterable[int], *, field: str) -> None:
+    """Every id names an active consultant, else InvalidInput listing the others."""
+    ids = list(user_ids)
+    found = set(
+        session.scalars(
+            select(User.id).where(
+                User.id.in_(ids), User.role == Role.CONSULTANT, User.is_active.is_(True)
+            )
+        )
+    )
+    bad = [i for i in ids if i not in found]
+    if bad:
+        raise InvalidInput(
+            f"Not active consultants: user(s) {', '.join(map(str, bad))}", loc=["body", field]
+        )
+
+
+def _ensure_unique_reference(session: Session, reference: str, *, exclude_id: int | None) -> None:
+    existing = session.scalar(select(Engagement.id).where(Engagement.reference == reference))
+    if existing is not None and existing != exclude_id:
+        raise Duplicate(f"An engagement with reference {reference} already exists")
+
+
+def _replace_rows(
+    session: Session, model: Any, field: str, engagement_id: int, values: Iterable[Any]
+) -> bool:
+    """Make the engagement's rows of `model` hold exactly `values`; True if anything changed.
+    Rows go through the unit of work (no bulk DELETE) so that the audit hook sees them."""
+    rows = session.scalars(select(model).where(model.engagement_id == engagement_id)).all()
+    current = {getattr(row, field): row for row in rows}
+    wanted = set(values)
+    if wanted == set(current):
+        return False
+    for value, row in current.items():
+        if value not in wanted:
+            session.delete(row)
+    session.add_all(model(engagement_id=engagement_id, **{field: v}) for v in wanted - set(current))
+    return True
+
+
+def _join_team(session: Session, engagement_id: int, user_id: int) -> bool:
+    key = {"engagement_id": engagement_id, "user_id": user_id}
+    if session.get(EngagementMember, key) is not None:
+        return False
+    session.add(EngagementMember(**key))
+    return True
+
+
+def _new_version(engagement: Engagement) -> None:
+    # The ETag covers themes, objectives and team too: a change to them must bump `version`,
+    # which only an UPDATE of the engagement row does.
+    engagement.updated_at = utcnow()

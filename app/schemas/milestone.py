@@ -1,0 +1,38 @@
+"""Milestones of an engagement."""
+
+from datetime import date, datetime
+
+from pydantic import computed_field
+
+from app.schemas.common import InputModel, ReadModel, Title, UpdateModel
+
+
+class MilestoneCreate(InputModel):
+    title: Title
+    due_date: date
+    completed_on: date | None = None
+
+
+class MilestoneUpdate(UpdateModel):
+    nullable = frozenset({"completed_on"})
+
+    title: Title | None = None
+    due_date: date | None = None
+    completed_on: date | None = None
+
+
+class MilestoneRead(ReadModel):
+    id: int
+    engagement_id: int
+    title: str
+    due_date: date
+    completed_on: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def overdue(self) -> bool:
+        """Due before today and not completed."""
+        return self.completed_on is None and self.due_date < date.today()
