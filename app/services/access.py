@@ -7,7 +7,7 @@ may not read answers 404 even to a write.
 
 from enum import StrEnum
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Engagement, EngagementMember, User
@@ -48,9 +48,16 @@ def can_read(user: User, engagement: Engagement, section: Section) -> bool:
 def is_member(session: Session, user: User, engagement: Engagement) -> bool:
     if engagement.lead_consultant_id == user.id:
         return True
-    return bool(session.scalar(select(exists().where(
-        EngagementMember.engagement_id == engagement.id, EngagementMember.user_id == user.id
-    ))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    EngagementMember.engagement_id == engagement.id,
+                    EngagementMember.user_id == user.id,
+                )
+            )
+        )
+    )
 
 
 def can_write(session: Session, user: User, engagement: Engagement) -> bool:
@@ -74,4 +81,4 @@ def visible_engagements(stmt: Select[Engagement], user: User) -> Select[Engageme
         conditions.append(Engagement.region_id == user.region_id)
     if user.partnership_id is not None:
         conditions.append(Engagement.partnership_id == user.partnership_id)
-    return stmt.where(or_(*conditions)) if conditions else stmt.where(False)
+    return stmt.where(or_(*conditions)) if conditions else stmt.where(false())

@@ -194,8 +194,13 @@ def _record(session: Session, _context: UOWTransaction) -> None:
 
 
 def list_entries(
-    session: Session, *, engagement_id: int | None, entity_type: str | None,
-    actor_id: int | None, limit: int, offset: int,
+    session: Session,
+    *,
+    engagement_id: int | None,
+    entity_type: str | None,
+    actor_id: int | None,
+    limit: int,
+    offset: int,
 ) -> tuple[Sequence[AuditEntry], int]:
     """Audit entries, newest first, filtered by engagement, entity type or actor."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())

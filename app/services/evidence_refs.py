@@ -35,6 +35,7 @@ def evidence_refs(
         .order_by(EvidenceLink.id)
     )
     for target_id, link_id, evidence_id, relation in rows:
+        assert target_id is not None  # the WHERE clause selected on it
         refs[target_id].append(
             EvidenceRef(link_id=link_id, evidence_id=evidence_id, relation=relation)
         )

@@ -70,7 +70,7 @@ def _reads(
     session: Session, items: Sequence[Recommendation], *, shared_only: bool = False
 ) -> list[RecommendationRead]:
     if shared_only:
-        internal = {"evidence": [], "bottleneck_ids": []}
+        internal: dict[str, list[int]] = {"evidence": [], "bottleneck_ids": []}
         return [RecommendationRead.model_validate(r).model_copy(update=internal) for r in items]
     refs = evidence_refs(session, "recommendation", [r.id for r in items])
     return [

@@ -15,6 +15,7 @@ from app.vocab import Role, Stage
 from tests.conftest import bearer
 from tests.factories import (
     add_member,
+    make_challenge,
     make_engagement,
     make_recommendation,
     make_region,
@@ -162,3 +163,44 @@ def test_token_from_another_deployment_is_refused(anonymous: TestClient, db: Ses
     )
     assert response.status_code == 401
     assert db.get(User, user.id) is not None
+
+
+def test_stakeholder_learns_nothing_of_another_region(anonymous: TestClient, db: Session) -> None:
+    """A Wallonia officer, tried as a new user would: lists, counts, search, filters, paths."""
+    wallonia, hauts = make_region(db, nuts_code="BE3"), make_region(db, nuts_code="FRE")
+    own = make_engagement(db, region_id=wallonia.id, reference="EOCIC-BE3", title="Governance")
+    other = make_engagement(db, region_id=hauts.id, reference="EOCIC-FRE", title="Skills gaps")
+    make_challenge(db, other, title="Secret diagnosis")
+    make_recommendation(db, other, stage=Stage.SHARED, title="Other region's advice")
+    officer = make_user(db, role=Role.STAKEHOLDER, region_id=wallonia.id)
+    db.commit()
+    headers = bearer(officer)
+    listing = anonymous.get("/api/v1/engagements", headers=headers).json()
+    assert [e["id"] for e in listing["items"]] == [own.id] and listing["total"] == 1
+    for params in (
+        {"q": "Skills"},
+        {"q": "FRE"},
+        {"region_id": hauts.id},
+        {"phase": "scoping", "offset": 1},
+    ):
+        page = anonymous.get("/api/v1/engagements", params=params, headers=headers).json()
+        assert all(e["id"] == own.id for e in page["items"])
+        assert page["total"] <= 1
+    base = f"/api/v1/engagements/{other.id}"
+    for path in (
+        "",
+        "/milestones",
+        "/recommendations",
+        "/challenges",
+        "/history",
+        "/members",
+        "/readiness?to=diagnosis",
+    ):
+        response = anonymous.get(base + path, headers=headers)
+        assert response.status_code == 404, path
+        assert "Skills" not in response.text and "Secret" not in response.text
+    missing = anonymous.get("/api/v1/engagements/999999", headers=headers)
+    assert anonymous.get(base, headers=headers).json() == {
+        **missing.json(),
+        "detail": missing.json()["detail"].replace("999999", str(other.id)),
+    }

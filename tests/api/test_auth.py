@@ -83,7 +83,7 @@ def test_tampered_tokens_are_refused(client: TestClient, alice: User) -> None:
     expired = _forged(alice, exp=now - timedelta(seconds=1))
     no_expiry = jwt.encode({"sub": str(alice.id), "iat": now}, TEST_SECRET_KEY, algorithm="HS256")
     valid = _forged(alice)
-    header, payload, signature = valid.split(".")
+    header, _payload, signature = valid.split(".")
     other_payload = _forged(alice, sub="999999").split(".")[1]
     swapped = f"{header}.{other_payload}.{signature}"
     for token in (unsigned, wrong_key, expired, no_expiry, swapped):
@@ -141,9 +141,9 @@ def test_old_failures_expire_and_success_clears_the_account(
     db.add_all(LoginFailure(key="account:alice@example.org", at=long_ago) for _ in range(12))
     db.commit()
     assert log_in(client, "alice@example.org", PASSWORD).status_code == 200
-    remaining = db.scalar(select(func.count()).where(
-        LoginFailure.key == "account:alice@example.org"
-    ))
+    remaining = db.scalar(
+        select(func.count()).where(LoginFailure.key == "account:alice@example.org")
+    )
     assert remaining == 0
 
 

@@ -34,15 +34,17 @@ from app.models import (
 )
 from app.services import demo
 from app.services.demo_data import ENGAGEMENTS
-from app.vocab import BottleneckStatus, EngagementKind, Phase, Relation, Role, Stage
+from app.vocab import BottleneckStatus, EngagementKind, Phase, Relation, Stage
 from tests.factories import make_region, make_user
 
 FIRST_RUN = (
-    "demo data: 10 regions, 6 partnerships, 4 consultants, 4 other logins, 7 engagements created "
+    "demo data: 10 regions, 6 partnerships, 4 consultants, "
+    "4 other logins, 7 engagements created "
     "(0 already present)"
 )
 SECOND_RUN = (
-    "demo data: 0 regions, 0 partnerships, 0 consultants, 0 other logins, 0 engagements created "
+    "demo data: 0 regions, 0 partnerships, 0 consultants, "
+    "0 other logins, 0 engagements created "
     "(31 already present)"
 )
 MAIN_LINE = [Phase.SCOPING, Phase.DIAGNOSIS, Phase.RECOMMENDATIONS, Phase.REPORTING]
@@ -146,7 +148,8 @@ def test_seed_keeps_and_reuses_rows_already_present(db: Session) -> None:
     make_user(db, email="katrin.vogel@clustercase.example", full_name="K. Vogel")
     summary = demo.seed(db)
     assert summary == (
-        "demo data: 9 regions, 6 partnerships, 3 consultants, 4 other logins, 7 engagements created "
+        "demo data: 9 regions, 6 partnerships, 3 consultants, "
+        "4 other logins, 7 engagements created "
         "(2 already present)"
     )
     assert db.scalar(select(Region.name).where(Region.nuts_code == "BE3")) == "Région wallonne"
