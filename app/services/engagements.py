@@ -203,15 +203,19 @@ def create(session: Session, data: EngagementCreate, *, creator: User) -> Engage
     if data.lead_consultant_id is not None:
         _check_consultants(session, [data.lead_consultant_id], field="lead_consultant_id")
     _ensure_unique_reference(session, data.reference, exclude_id=None)
+    team = {data.lead_consultant_id} if data.lead_consultant_id is not None else set()
+    if creator.role == Role.CONSULTANT:
+        team.add(creator.id)
+    # One flush for the engagement and its link rows, so the audit trail has one entry for it.
     engagement = Engagement(
-        **data.model_dump(exclude={"themes", "objectives"}), phase=Phase.SCOPING
+        **data.model_dump(exclude={"themes", "objectives"}),
+        phase=Phase.SCOPING,
+        theme_rows=[EngagementTheme(theme=t) for t in data.themes],
+        objective_rows=[EngagementObjective(objective=o) for o in data.objectives],
+        member_rows=[EngagementMember(user_id=u) for u in sorted(team)],
     )
     session.add(engagement)
     session.flush()
-    session.add_all(EngagementTheme(engagement_id=engagement.id, theme=t) for t in data.themes)
-    session.add_all(
-        EngagementObjective(engagement_id=engagement.id, objective=o) for o in data.objectives
-    )
     session.add(
         PhaseChange(
             engagement_id=engagement.id,
@@ -221,10 +225,6 @@ def create(session: Session, data: EngagementCreate, *, creator: User) -> Engage
             actor_id=session.info.get("actor_id"),
         )
     )
-    team = {data.lead_consultant_id} if data.lead_consultant_id is not None else set()
-    if creator.role == Role.CONSULTANT:
-        team.add(creator.id)
-    session.add_all(EngagementMember(engagement_id=engagement.id, user_id=u) for u in team)
     session.flush()
     return read(session, engagement.id)
 

@@ -121,6 +121,33 @@ WRITES: list[tuple[str, str, Any, list[tuple[str, str]]]] = [
     ),
     ("POST", f"{E}/transitions", {"to": "diagnosis"}, [("transition", "engagement")]),
     ("PATCH", E, {"title": "Renamed engagement"}, [("update", "engagement")]),
+    ("PATCH", E, {"themes": ["kets"]}, [("update", "engagement")]),
+    ("PUT", f"{E}/members", {"user_ids": ["{consultant}"]}, [("update", "engagement")]),
+    ("DELETE", f"{E}/milestones/{{milestone}}", None, [("delete", "milestone")]),
+    ("DELETE", E, None, [("delete", "engagement")]),
+    (
+        "POST",
+        "/api/v1/engagements",
+        {
+            "reference": "EOCIC-2019-SI",
+            "title": "SRIP monitoring",
+            "kind": "regional_advice",
+            "region_id": "{region}",
+            "themes": ["digitalisation"],
+        },
+        [("create", "engagement")],
+    ),
+    (
+        "POST",
+        "/api/v1/users",
+        {
+            "email": "new@x.org",
+            "full_name": "New",
+            "role": "monitor",
+            "password": "a long enough password",
+        },
+        [("create", "user")],
+    ),
 ]
 
 
