@@ -12,7 +12,6 @@ from app.models import Engagement, User
 from app.schemas.common import MAX_ID
 from app.security import token_subject
 from app.services import access
-from app.services import engagements as engagement_service
 from app.services.access import Section
 from app.services.errors import Forbidden, NotFound, PreconditionFailed, Unauthorized
 from app.vocab import Role
@@ -64,14 +63,6 @@ IfMatch = Annotated[
     str | None,
     Header(description="ETag from an earlier read; the write is refused (412) if stale"),
 ]
-
-
-async def current_engagement(session: DbSession, engagement_id: PathId) -> Engagement:
-    """The engagement named in the path, or 404."""
-    return engagement_service.get(session, engagement_id)
-
-
-CurrentEngagement = Annotated[Engagement, Depends(current_engagement)]
 
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)

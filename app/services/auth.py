@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.models import LoginFailure, User
@@ -71,7 +71,3 @@ def log_in(
     session.add_all(LoginFailure(key=key, at=now) for key in keys)
     session.flush()
     return LoginOutcome()
-
-
-def count_failures(session: Session, key: str) -> int:
-    return int(session.scalar(select(func.count()).where(LoginFailure.key == key)) or 0)
