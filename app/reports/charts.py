@@ -1,0 +1,402 @@
+"""Server-side SVG charts for the reports (issue #4), reusable by web pages.
+
+Pure functions of frozen dataclasses, each returning one standalone `<svg>` as Markup to inline in
+HTML. Labels are user-typed and hostile: every argument string is escaped and placed only in text
+nodes, never in attributes, and the markup refers to nothing outside itself (no href, url(), style
+sheet or image). Meaning never rests on hue: fills are lightness steps of one navy and every number
+is also written as text, so the charts survive greyscale print.
+
+User units are about 0.25 mm: 680 fill a 170 mm A4 column, where font size 12 is 8.5 pt. The svg
+is width="100%" with its height from the viewBox (a size in mm would beat report.css, which
+WeasyPrint applies at user origin). Text widths are estimated from DejaVu Sans metrics, one of the
+widest sans fonts, so a narrower fallback font only leaves more room.
+"""
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+WIDTH = 680
+FONT = "'DejaVu Sans', sans-serif"
+INK, MUTED, NAVY, RULE, BAND, WHITE = "#1d232b", "#5c6570", "#1f3a5f", "#c7ccd3", "#f2f4f7", "#fff"
+OUTLINE, VALUE = "#8a939e", "#7f95b2"
+MINUS, EN_DASH, ELLIPSIS = "\u2212", "\u2013", "\u2026"  # typographic minus, range dash, ellipsis
+# One navy in five lightness steps, CIE L* 91, 78, 61, 42, 24: distinct in greyscale.
+SEVERITY_FILLS = ("#dfe5ee", "#b3c1d3", "#7f95b2", "#4a6488", "#1f3a5f")
+SEVERITY_NAMES = ("1 minor", "2", "3", "4", "5 critical")
+PLAN_YEARS = 5
+# horizon -> (first year, last year on the axis, name, span)
+HORIZONS = {
+    "short": (0.0, 1.0, "Short term", "< 1 year"),
+    "medium": (1.0, 3.0, "Medium term", f"1{EN_DASH}3 years"),
+    "long": (3.0, 5.0, "Long term", "> 3 years"),
+}
+# priority -> (marker text, fill L* 24 / 48 / 83, text colour)
+PRIORITIES = {
+    "high": ("High", NAVY, WHITE),
+    "medium": ("Medium", "#5b7594", WHITE),
+    "low": ("Low", "#c5d0dd", INK),
+}
+
+
+@dataclass(frozen=True)
+class SeverityBar:
+    label: str
+    counts: tuple[int, int, int, int, int]  # confirmed bottlenecks by severity 1 (minor) .. 5
+
+    def __post_init__(self) -> None:
+        if len(self.counts) != 5 or any(count < 0 for count in self.counts):
+            raise ValueError("counts must be five non-negative numbers, severity 1 to 5")
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    code: str
+    title: str
+    horizon: str  # short (<1 year) | medium (1-3 years) | long (>3 years)
+    priority: str  # high | medium | low
+
+    def __post_init__(self) -> None:
+        if self.horizon not in HORIZONS or self.priority not in PRIORITIES:
+            raise ValueError(f"unknown horizon or priority: {self.horizon!r}, {self.priority!r}")
+
+
+@dataclass(frozen=True)
+class IndicatorBar:
+    label: str
+    value: float
+    unit: str
+    benchmark: float | None
+    benchmark_label: str
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NARROW = frozenset(" '!,./:;I[\\]()-fijlrt|")
+_WIDE = frozenset(f"%&@#+<=>^~mwMW{ELLIPSIS}{MINUS}")
+
+
+def _clean(text: str) -> str:
+    """Drop what XML cannot carry (control characters, e.g. a pasted vertical tab), fold spaces."""
+    return " ".join(_NOT_XML.sub(" ", str(text)).split())
+
+
+def _width(text: str, size: float, bold: bool = False) -> float:
+    em = 0.0
+    for char in text:
+        if char in _NARROW:
+            em += 0.38
+        elif char in _WIDE or unicodedata.east_asian_width(char) in "WF":
+            em += 1.0
+        else:
+            em += 0.74 if char.isupper() else 0.64
+    return em * size * (1.1 if bold else 1.0)
+
+
+def _fit(text: str, width: float, size: float, bold: bool = False) -> str:
+    """The text, cut with an ellipsis where it would be wider than `width`."""
+    if _width(text, size, bold) <= width:
+        return text
+    text = text[: int(width / (0.28 * size)) + 1]  # no more characters than could ever fit
+    while text and _width(text + ELLIPSIS, size, bold) > width:
+        text = text[:-1]
+    return text.rstrip() + ELLIPSIS
+
+
+def _wrap(text: str, width: float, size: float, lines: int = 2) -> list[str]:
+    words, out, current = text.split(), [], ""
+    for index, word in enumerate(words):
+        trial = f"{current} {word}".strip()
+        if not current or _width(trial, size) <= width:
+            current = trial
+            continue
+        out.append(current)
+        if len(out) == lines - 1:
+            current = " ".join(words[index:])
+            break
+        current = word
+    out.append(current)
+    return [_fit(line, width, size) for line in out]
+
+
+def _number(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 100 or float(value).is_integer():
+        text = f"{magnitude:,.0f}"
+    elif magnitude >= 1:
+        text = f"{magnitude:.2f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{magnitude:.2g}"
+    return (MINUS if value < 0 and text.strip("0.") else "") + text
+
+
+def _quantity(value: float, unit: str) -> str:
+    return f"{_number(value)} {_clean(unit)}".strip()
+
+
+# --- svg primitives -----------------------------------------------------------------------------
+
+
+def _n(value: float) -> str:
+    return f"{round(value, 1) + 0.0:.1f}".removesuffix(".0")
+
+
+def _text(
+    x: float, y: float, content: str, *, size: float = 12, anchor: str = "start",
+    fill: str = INK, bold: bool = False,
+) -> str:  # fmt: skip
+    attrs = f'x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}"'
+    attrs += f' text-anchor="{anchor}"' if anchor != "start" else ""
+    attrs += f' fill="{fill}"' if fill != INK else ""
+    attrs += ' font-weight="bold"' if bold else ""
+    return f"<text {attrs}>{escape(content)}</text>"
+
+
+def _rect(x: float, y: float, w: float, h: float, fill: str, stroke: str | None = None) -> str:
+    edge = f' stroke="{stroke}" stroke-width="0.8"' if stroke else ""
+    return f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="{fill}"{edge}/>'
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, width: float = 1) -> str:
+    return (
+        f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" '
+        f'stroke="{stroke}" stroke-width="{_n(width)}"/>'
+    )
+
+
+def _svg(height: float, title: str, desc: Sequence[str], body: Sequence[str]) -> Markup:
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_n(height)}" '
+        f'width="100%" role="img" font-family="{FONT}" fill="{INK}">'
+    )
+    parts = [head, f"<title>{escape(title)}</title>", f"<desc>{escape(' '.join(desc))}</desc>"]
+    return Markup("\n".join([*parts, *body, "</svg>"]))
+
+
+def _heading(title: str) -> list[str]:
+    return [_text(0, 16, _fit(title, WIDTH, 14, bold=True), size=14, fill=NAVY, bold=True)]
+
+
+def _legend(y: float, lead: str, items: Sequence[tuple[str, str]]) -> tuple[list[str], float]:
+    """A row of swatches with their names after a lead word; returns the parts and the end x."""
+    parts, x = [_text(0, y + 9, lead, size=11, fill=MUTED)], _width(lead, 11) + 10
+    for fill, name in items:
+        parts.append(_rect(x, y, 18, 11, fill, OUTLINE))
+        parts.append(_text(x + 23, y + 9.5, name, size=11))
+        x += 23 + _width(name, 11) + 14
+    return parts, x
+
+
+def _label(text: str, x: float, middle: float, width: float, size: float = 12) -> list[str]:
+    """A label in up to two lines, centred vertically on `middle`."""
+    lines = _wrap(_clean(text), width, size)
+    first = middle + 0.36 * size - (len(lines) - 1) * size * 0.6
+    return [_text(x, first + i * size * 1.2, line, size=size) for i, line in enumerate(lines)]
+
+
+def _no_data(title: str) -> Markup:
+    body = [*_heading(title), _rect(0, 28, WIDTH, 40, BAND)]
+    body.append(_text(WIDTH / 2, 52, "No data", size=12, anchor="middle", fill=MUTED))
+    return _svg(72, title, ["No data."], body)
+
+
+# --- diagnosis by framework condition and severity ----------------------------------------------
+
+SEV_TOP, SEV_ROW, SEV_BAR, SEV_X = 64, 34, 20, 200
+SEV_WIDTH = WIDTH - SEV_X - 44  # room for the total after the longest bar
+
+
+def severity_chart(bars: Sequence[SeverityBar], *, title: str) -> Markup:
+    """One stacked bar per framework condition, segments by severity, counts written on them."""
+    title = _clean(title)
+    if not bars:
+        return _no_data(title)
+    scale = SEV_WIDTH / max(1, *(sum(bar.counts) for bar in bars))
+    body = (
+        _heading(title)
+        + _legend(32, "Severity", list(zip(SEVERITY_FILLS, SEVERITY_NAMES, strict=True)))[0]
+    )
+    desc = []
+    for index, bar in enumerate(bars):
+        top = SEV_TOP + index * SEV_ROW
+        body += _label(bar.label, 0, top + SEV_ROW / 2, SEV_X - 12)
+        body += _stack(bar.counts, top + (SEV_ROW - SEV_BAR) / 2, scale)
+        total = sum(bar.counts)
+        body.append(
+            _text(SEV_X + total * scale + 6, top + SEV_ROW / 2 + 4.3, str(total), bold=True)
+        )
+        shares = ", ".join(f"{n} of severity {s}" for s, n in enumerate(bar.counts, 1) if n)
+        desc.append(f"{_clean(bar.label)}: {total} confirmed bottlenecks ({shares or 'none'}).")
+    body.append(_line(SEV_X, SEV_TOP - 4, SEV_X, SEV_TOP + len(bars) * SEV_ROW, OUTLINE))
+    return _svg(SEV_TOP + len(bars) * SEV_ROW + 8, title, desc, body)
+
+
+def _stack(counts: Sequence[int], top: float, scale: float) -> list[str]:
+    parts, x = [], float(SEV_X)
+    for severity, count in enumerate(counts):
+        if not count:
+            continue
+        width = count * scale
+        # White hairlines between segments keep neighbours apart even at equal grey.
+        parts.append(_rect(x, top, width, SEV_BAR, SEVERITY_FILLS[severity], WHITE))
+        if _width(str(count), 11, bold=True) + 4 <= width:
+            colour = WHITE if severity >= 3 else INK
+            middle = x + width / 2
+            parts.append(_text(middle, top + 14, str(count), size=11, anchor="middle",
+                               fill=colour, bold=True))  # fmt: skip
+        x += width
+    return parts
+
+
+# --- action plan by horizon ---------------------------------------------------------------------
+
+PLAN_TOP, PLAN_ROW, PLAN_BAR, PLAN_X = 100, 20, 14, 290
+YEAR = (WIDTH - PLAN_X - 2) / PLAN_YEARS
+
+
+def action_plan_chart(items: Sequence[PlanItem], *, start_year: int) -> Markup:
+    """A timeline from `start_year` over five years: one bar per recommendation in its horizon."""
+    title = f"Action plan by horizon, {start_year} to {start_year + PLAN_YEARS}"
+    if not items:
+        return _no_data(title)
+    horizons, priorities = list(HORIZONS), list(PRIORITIES)
+    ranked = sorted(
+        enumerate(items),
+        key=lambda p: (horizons.index(p[1].horizon), priorities.index(p[1].priority), p[0]),
+    )
+    bottom = PLAN_TOP + len(items) * PLAN_ROW
+    legend = [(fill, name) for name, fill, _ in PRIORITIES.values()]
+    body = _heading(title) + _legend(32, "Priority", legend)[0] + _plan_axis(start_year, bottom)
+    desc = []
+    for row, (_, item) in enumerate(ranked):
+        body += _plan_row(item, PLAN_TOP + row * PLAN_ROW)
+        name, span = HORIZONS[item.horizon][2:]
+        desc.append(f"{_clean(item.code)} {_clean(item.title)}: {name.lower()} ({span}), "
+                    f"{item.priority} priority.")  # fmt: skip
+    return _svg(bottom + 6, title, desc, body)
+
+
+def _plan_axis(start_year: int, bottom: float) -> list[str]:
+    parts = []
+    for band, (first, last, name, span) in enumerate(HORIZONS.values()):
+        left, width = PLAN_X + first * YEAR, (last - first) * YEAR
+        if band == 1:  # the middle band is shaded so that the three read as columns
+            parts.append(_rect(left, 50, width, bottom - 50, BAND))
+        parts.append(_text(left + width / 2, 62, _fit(name, width - 4, 11), size=11,
+                           anchor="middle", fill=NAVY, bold=True))  # fmt: skip
+        parts.append(_text(left + width / 2, 75, span, size=10.5, anchor="middle", fill=MUTED))
+    for year in range(PLAN_YEARS + 1):
+        x = PLAN_X + year * YEAR
+        parts.append(_line(x, 80, x, bottom, OUTLINE if year in (0, 1, 3) else RULE, 0.8))
+        if year < PLAN_YEARS:
+            parts.append(_text(x + YEAR / 2, 92, str(start_year + year), size=10.5,
+                               anchor="middle", fill=MUTED))  # fmt: skip
+    parts.append(_line(0, PLAN_TOP - 3, WIDTH, PLAN_TOP - 3, OUTLINE, 0.8))
+    return parts
+
+
+def _plan_row(item: PlanItem, top: float) -> list[str]:
+    code = _fit(_clean(item.code), 44, 11, bold=True)
+    title_x = max(38.0, _width(code, 11, bold=True) + 8)
+    baseline = top + PLAN_ROW / 2 + 4
+    parts = [
+        _line(0, top + PLAN_ROW, WIDTH, top + PLAN_ROW, RULE, 0.5),
+        _text(0, baseline, code, size=11, bold=True, fill=NAVY),
+        _text(title_x, baseline, _fit(_clean(item.title), PLAN_X - title_x - 8, 11), size=11),
+    ]
+    first, last = HORIZONS[item.horizon][:2]
+    name, fill, colour = PRIORITIES[item.priority]
+    left, right, y = PLAN_X + first * YEAR + 3, PLAN_X + last * YEAR - 3, top + 3
+    if item.horizon == "long":  # open-ended: the bar ends in an arrow
+        points = f"{_n(left)},{_n(y)} {_n(right - 7)},{_n(y)} {_n(right)},{_n(y + PLAN_BAR / 2)} "
+        points += f"{_n(right - 7)},{_n(y + PLAN_BAR)} {_n(left)},{_n(y + PLAN_BAR)}"
+        parts.append(f'<polygon points="{points}" fill="{fill}" stroke="{OUTLINE}" '
+                     'stroke-width="0.6"/>')  # fmt: skip
+    else:
+        parts.append(_rect(left, y, right - left, PLAN_BAR, fill, OUTLINE))
+    parts.append(_text(left + 5, y + 10.5, name, size=10, fill=colour, bold=True))
+    return parts
+
+
+# --- key indicators against benchmarks ----------------------------------------------------------
+
+IND_TOP, IND_ROW, IND_BAR, IND_X, IND_WIDTH, IND_TEXT = 64, 40, 16, 200, 260, 480
+
+
+def indicator_chart(bars: Sequence[IndicatorBar], *, title: str) -> Markup:
+    """Each indicator as a bar with a marker at its benchmark, scaled to its own larger value."""
+    title = _clean(title)
+    if not bars:
+        return _no_data(title)
+    legend, end = _legend(32, "Key", [(VALUE, "Value")])
+    legend += [*_marker(end + 4, 30, 15), _text(end + 14, 41.5, "Benchmark", size=11)]
+    body, desc = _heading(title) + legend, []
+    for index, bar in enumerate(bars):
+        top = IND_TOP + index * IND_ROW
+        body += _label(bar.label, 0, top + IND_ROW / 2, IND_X - 12)
+        body += _indicator_bar(bar, top + (IND_ROW - IND_BAR) / 2)
+        body += _indicator_text(bar, top + IND_ROW / 2)
+        desc.append(f"{_clean(bar.label)}: {_quantity(bar.value, bar.unit)}"
+                    f"{_benchmark_text(bar, ', ')}.")  # fmt: skip
+    return _svg(IND_TOP + len(bars) * IND_ROW + 6, title, desc, body)
+
+
+def _benchmark(bar: IndicatorBar) -> float | None:
+    ok = bar.benchmark is not None and math.isfinite(bar.benchmark)
+    return bar.benchmark if ok else None
+
+
+def _benchmark_text(bar: IndicatorBar, lead: str = "", width: float = math.inf) -> str:
+    benchmark = _benchmark(bar)
+    if benchmark is None:
+        return ""
+    quantity = _quantity(benchmark, bar.unit)
+    name = _clean(bar.benchmark_label) or "Benchmark"
+    name = _fit(name, max(0.0, width - _width(quantity, 10.5) - 8), 10.5)
+    return lead + _fit(f"{name} {quantity}", width, 10.5)
+
+
+def _indicator_bar(bar: IndicatorBar, top: float) -> list[str]:
+    """The value from zero (leftwards if negative) and the benchmark marker, on one scale."""
+    value = bar.value if math.isfinite(bar.value) else 0.0
+    benchmark = _benchmark(bar)
+    points = [0.0, value] + ([benchmark] if benchmark is not None else [])
+    low, high = min(points), max(points)
+    if not math.isfinite(high - low) or high - low <= 0:
+        return [_line(IND_X, top - 3, IND_X, top + IND_BAR + 3, OUTLINE)]
+
+    def at(v: float) -> float:
+        return IND_X + (v - low) / (high - low) * IND_WIDTH
+
+    start, end = sorted((at(0.0), at(value)))
+    parts = [_rect(IND_X, top, IND_WIDTH, IND_BAR, BAND)]  # the track: this indicator's scale
+    parts += [_rect(start, top, end - start, IND_BAR, VALUE)] if end > start else []
+    parts.append(_line(at(0.0), top - 3, at(0.0), top + IND_BAR + 3, INK, 0.8))
+    if low < 0:  # the zero line is no longer the left edge: say where it is
+        parts.append(_text(at(0.0), top + IND_BAR + 11, "0", size=9.5, anchor="middle", fill=MUTED))
+    if benchmark is not None:
+        parts += _marker(at(benchmark), top - 5, IND_BAR + 10)
+    return parts
+
+
+def _marker(x: float, top: float, height: float) -> list[str]:
+    """A dark rule with a white halo, visible on the bar and beside it."""
+    return [_line(x, top, x, top + height, WHITE, 4), _line(x, top, x, top + height, INK, 2)]
+
+
+def _indicator_text(bar: IndicatorBar, middle: float) -> list[str]:
+    benchmark = _benchmark_text(bar, width=WIDTH - IND_TEXT)
+    value = _fit(_quantity(bar.value, bar.unit), WIDTH - IND_TEXT, 12, bold=True)
+    parts = [
+        _text(IND_TEXT, middle - 2 if benchmark else middle + 4.3, value, bold=True, fill=NAVY)
+    ]
+    if benchmark:
+        parts.append(_text(IND_TEXT, middle + 12, benchmark, size=10.5, fill=MUTED))
+    return parts

@@ -1,0 +1,349 @@
+"""Report versions through the API: render, review, publish, re-publish, download, who sees what.
+
+The briefing is rendered from the demo's Wallonia engagement (real content, real PDF), and the
+PDF is read back: its text, its attachment, its metadata and qpdf's structural check. Wallonia
+is in follow-up and already has the demo's published briefing (version 1, seeded with a
+stand-in PDF); what publication does to draft recommendations is tested on Hauts-de-France,
+which is still in reporting.
+"""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Engagement, Evidence, Recommendation, Report
+from app.reports.render import RenderedPdf
+from app.reports.viewmodel import ReportView
+from app.services import demo
+from app.vocab import ReportStatus, Role, Stage
+from tests.conftest import bearer
+from tests.factories import make_engagement, make_region, make_report, make_user
+from tests.pdf_tools import (
+    attached_json,
+    attachments,
+    internal_link_count,
+    link_uris,
+    metadata,
+    pdf_text,
+    qpdf_problems,
+)
+
+
+def stand_in_render(view: ReportView) -> RenderedPdf:
+    """The demo's own briefings are not under test here; a real render costs about a second."""
+    return RenderedPdf(b"%PDF stand-in for the demo's briefing", 1, 0)
+
+
+@pytest.fixture
+def seeded(db: Session) -> Session:
+    demo.seed(db, render=stand_in_render)
+    db.commit()
+    return db
+
+
+@pytest.fixture
+def wallonia(seeded: Session) -> Engagement:
+    return seeded.scalars(select(Engagement).where(Engagement.reference == "EOCIC-2018-BE3")).one()
+
+
+@pytest.fixture
+def hauts_de_france(seeded: Session) -> Engagement:
+    """In reporting: its recommendations are drafts and it has no report yet."""
+    return seeded.scalars(select(Engagement).where(Engagement.reference == "EOCIC-2018-FRE")).one()
+
+
+def versions(client: TestClient, engagement: Engagement) -> list[int]:
+    """The engagement's policy briefing version numbers, newest first."""
+    listed = client.get(base(engagement), params={"kind": "policy_briefing"}).json()
+    return [r["version_number"] for r in listed["items"]]
+
+
+def base(engagement: Engagement) -> str:
+    return f"/api/v1/engagements/{engagement.id}/reports"
+
+
+def render(client: TestClient, engagement: Engagement, kind: str = "policy_briefing") -> Any:
+    response = client.post(base(engagement), json={"kind": kind, "language": "en"})
+    assert response.status_code == 201, response.text
+    return response
+
+
+def download(client: TestClient, engagement: Engagement, report_id: int) -> bytes:
+    response = client.get(f"{base(engagement)}/{report_id}/pdf")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    return response.content
+
+
+def test_briefing_draft_holds_every_recommendation_and_cited_source(
+    client: TestClient, db: Session, wallonia: Engagement
+) -> None:
+    before = versions(client, wallonia)
+    created = render(client, wallonia)
+    report = created.json()
+    assert before  # the demo's published briefing
+    assert report["status"] == "draft" and report["version_number"] == before[0] + 1
+    assert created.headers["location"].endswith(f"/reports/{report['id']}")
+    pdf = download(client, wallonia, report["id"])
+    text = pdf_text(pdf)
+    recs = db.scalars(
+        select(Recommendation).where(Recommendation.engagement_id == wallonia.id)
+    ).all()
+    assert recs
+    for rec in recs:
+        if rec.stage != Stage.WITHDRAWN:
+            assert rec.code in text and " ".join(rec.title.split()) in text
+    data = attached_json(pdf)
+    cited_ids = {e["id"] for e in data["evidence"]}
+    assert cited_ids
+    for evidence in db.scalars(select(Evidence).where(Evidence.id.in_(cited_ids))):
+        assert " ".join(evidence.title.split()) in text
+    assert report["page_count"] > 1
+    assert "DRAFT" in text and "Page 2 of" in text
+    assert wallonia.reference in text and "Contents" in text
+    assert qpdf_problems(pdf) == []
+
+
+def test_attachment_matches_the_database(
+    client: TestClient, db: Session, wallonia: Engagement
+) -> None:
+    report = render(client, wallonia).json()
+    pdf = download(client, wallonia, report["id"])
+    data = attached_json(pdf)
+    assert set(attachments(pdf)) == {"clustercase-report.json"}
+    assert data["engagement"]["reference"] == "EOCIC-2018-BE3"
+    version = report["version_number"]
+    assert data["report"] == data["report"] | {"kind": "policy_briefing", "version": version}
+    stored = {
+        r.code: r
+        for r in db.scalars(
+            select(Recommendation).where(
+                Recommendation.engagement_id == wallonia.id,
+                Recommendation.stage != Stage.WITHDRAWN,
+            )
+        )
+    }
+    assert {r["code"] for r in data["recommendations"]} == set(stored)
+    for item in data["recommendations"]:
+        rec = stored[item["code"]]
+        db.refresh(rec, ["bottleneck_rows"])
+        assert item["title"] == rec.title
+        assert item["stage"] == rec.stage
+        assert item["response"] == rec.response
+        assert item["implementation"] == rec.implementation
+        assert item["responsible_actor"] == rec.responsible_actor
+        assert sorted(item["bottleneck_ids"]) == sorted(
+            b.bottleneck_id for b in rec.bottleneck_rows
+        )
+    bottleneck_ids = {b["id"] for b in data["bottlenecks"]}
+    assert all(set(r["bottleneck_ids"]) <= bottleneck_ids for r in data["recommendations"])
+
+
+def test_pdf_is_archival_with_metadata(client: TestClient, wallonia: Engagement) -> None:
+    pdf = download(client, wallonia, render(client, wallonia).json()["id"])
+    meta = metadata(pdf)
+    assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
+    assert wallonia.title in meta["/Title"]
+    assert meta["/Author"]  # the consultant who rendered it
+    assert "Wallonia" in meta["/Subject"] and "EOCIC-2018-BE3" in meta["/Keywords"]
+    assert meta["Lang"] == "en"
+    assert link_uris(pdf) == []  # URLs are printed as text, never links
+    assert internal_link_count(pdf) > 5  # contents and citations jump within the document
+
+
+def test_publish_freezes_shares_and_downloads_with_etag(
+    client: TestClient, db: Session, hauts_de_france: Engagement
+) -> None:
+    engagement = hauts_de_france
+    drafts = db.scalars(
+        select(Recommendation.stage).where(Recommendation.engagement_id == engagement.id)
+    ).all()
+    assert drafts and set(drafts) == {Stage.DRAFT}
+    draft = render(client, engagement).json()
+    published = client.post(f"{base(engagement)}/{draft['id']}/publish")
+    assert published.status_code == 200, published.text
+    body = published.json()
+    assert body["status"] == "published" and body["published_at"]
+    assert body["sha256"] != draft["sha256"]  # re-rendered as final: no watermark
+    pdf_response = client.get(f"{base(engagement)}/{draft['id']}/pdf")
+    pdf = pdf_response.content
+    assert "DRAFT" not in pdf_text(pdf)
+    assert pdf_response.headers["etag"] == f'"{body["sha256"]}"'
+    assert pdf_response.headers["content-disposition"] == (
+        'attachment; filename="EOCIC-2018-FRE_policy_briefing_v1.pdf"'
+    )
+    again = client.get(
+        f"{base(engagement)}/{draft['id']}/pdf", headers={"If-None-Match": f'"{body["sha256"]}"'}
+    )
+    assert again.status_code == 304 and again.content == b""
+    db.expire_all()
+    stages = db.scalars(
+        select(Recommendation.stage).where(
+            Recommendation.engagement_id == engagement.id, Recommendation.stage != Stage.WITHDRAWN
+        )
+    ).all()
+    assert stages and set(stages) == {Stage.SHARED}
+    assert {r["stage"] for r in attached_json(pdf)["recommendations"]} == {"shared"}
+    assert client.post(f"{base(engagement)}/{draft['id']}/publish").status_code == 409
+
+
+def test_republishing_makes_a_new_version_and_leaves_the_first_untouched(
+    client: TestClient, db: Session, wallonia: Engagement
+) -> None:
+    before = versions(client, wallonia)
+    first = render(client, wallonia).json()
+    client.post(f"{base(wallonia)}/{first['id']}/publish")
+    v1 = download(client, wallonia, first["id"])
+    rec = db.scalars(
+        select(Recommendation).where(Recommendation.engagement_id == wallonia.id)
+    ).first()
+    assert rec is not None
+    patched = client.patch(
+        f"/api/v1/engagements/{wallonia.id}/recommendations/{rec.id}",
+        json={"title": "Give the steering board a binding arbitration mandate"},
+    )
+    assert patched.status_code == 200, patched.text
+    second = render(client, wallonia).json()
+    assert second["version_number"] == first["version_number"] + 1
+    text = pdf_text(download(client, wallonia, second["id"]))
+    assert f"Changes since version {first['version_number']}" in text
+    assert f"Recommendation {rec.code}: changed title" in text
+    assert client.post(f"{base(wallonia)}/{second['id']}/publish").status_code == 200
+    assert download(client, wallonia, first["id"]) == v1
+    listed = client.get(base(wallonia), params={"kind": "policy_briefing"}).json()
+    expected = [second["version_number"], first["version_number"], *before]
+    assert [r["version_number"] for r in listed["items"]] == expected
+    assert {r["status"] for r in listed["items"]} == {"published"}
+
+
+def test_no_route_changes_or_deletes_a_report(client: TestClient, wallonia: Engagement) -> None:
+    report = render(client, wallonia).json()
+    client.post(f"{base(wallonia)}/{report['id']}/publish")
+    item = f"{base(wallonia)}/{report['id']}"
+    before = client.get(item).json()
+    for method in ("PATCH", "PUT", "DELETE"):
+        for path in (item, f"{item}/pdf"):
+            assert client.request(method, path, json={"title": "x"}).status_code == 405
+    assert client.post(f"{item}/publish").status_code == 409
+    assert client.get(item).json() == before
+
+
+def test_older_draft_cannot_be_published_after_a_newer_version(
+    client: TestClient, wallonia: Engagement
+) -> None:
+    old = render(client, wallonia).json()
+    new = render(client, wallonia).json()
+    assert client.post(f"{base(wallonia)}/{new['id']}/publish").status_code == 200
+    refused = client.post(f"{base(wallonia)}/{old['id']}/publish")
+    assert refused.status_code == 409
+    assert f"version {new['version_number']}" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("kind", ["assessment_report", "progress_report"])
+def test_other_kinds_render(client: TestClient, wallonia: Engagement, kind: str) -> None:
+    report = render(client, wallonia, kind).json()
+    text = pdf_text(download(client, wallonia, report["id"]))
+    assert report["page_count"] > 1
+    if kind == "assessment_report":
+        assert "Diagnosis by framework condition" in text and "Recommendations" not in text
+    else:
+        assert "Milestones" in text and "Follow-up of shared recommendations" in text
+
+
+def test_progress_report_flags_overdue_milestones(
+    client: TestClient, db: Session, wallonia: Engagement
+) -> None:
+    milestones = f"/api/v1/engagements/{wallonia.id}/milestones"
+    client.post(milestones, json={"title": "Board charter adopted", "due_date": "2020-01-31"})
+    report = render(client, wallonia, "progress_report").json()
+    text = pdf_text(download(client, wallonia, report["id"]))
+    assert "Board charter adopted" in text and "OVERDUE" in text
+
+
+def test_preview_is_self_contained_html_for_staff(client: TestClient, wallonia: Engagement) -> None:
+    stored = client.get(base(wallonia)).json()["total"]
+    response = client.get(f"{base(wallonia)}/preview", params={"kind": "policy_briefing"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    html = response.text
+    assert "R1" in html and "<style>" in html and 'src="logo.svg"' not in html
+    assert client.get(base(wallonia)).json()["total"] == stored  # a preview stores nothing
+
+
+def test_bad_requests_answer_clearly(client: TestClient, wallonia: Engagement) -> None:
+    assert client.post(base(wallonia), json={"kind": "memo"}).status_code == 422
+    assert (
+        client.post(base(wallonia), json={"kind": "policy_briefing", "language": "fr"}).json()[
+            "error"
+        ]
+        == "validation_error"
+    )
+    assert client.get(f"{base(wallonia)}/preview", params={"kind": "x"}).status_code == 422
+    assert client.get(f"{base(wallonia)}/999999").status_code == 404
+    assert client.post(f"{base(wallonia)}/999999/publish").status_code == 404
+
+
+def test_stakeholder_sees_only_published_reports_of_own_client(
+    client: TestClient, db: Session, wallonia: Engagement
+) -> None:
+    demo_briefing = db.scalars(select(Report.id).where(Report.engagement_id == wallonia.id)).one()
+    draft = make_report(db, wallonia, version_number=7)
+    published = make_report(
+        db, wallonia, version_number=8, status=ReportStatus.PUBLISHED, pdf=b"%PDF-1.7 stored"
+    )
+    other = make_engagement(db, region_id=make_region(db).id)
+    foreign = make_report(db, other, status=ReportStatus.PUBLISHED, pdf=b"%PDF other")
+    officer = make_user(db, role=Role.STAKEHOLDER, region_id=wallonia.region_id)
+    db.commit()
+    headers = bearer(officer)
+    listed = client.get(base(wallonia), headers=headers).json()
+    assert [r["id"] for r in listed["items"]] == [published.id, demo_briefing]
+    assert listed["total"] == 2
+    assert client.get(f"{base(wallonia)}/{published.id}/pdf", headers=headers).content == (
+        b"%PDF-1.7 stored"
+    )
+    for path in (f"{draft.id}", f"{draft.id}/pdf"):
+        assert client.get(f"{base(wallonia)}/{path}", headers=headers).status_code == 404
+    assert client.get(f"{base(other)}/{foreign.id}/pdf", headers=headers).status_code == 404
+    assert client.get(f"{base(wallonia)}/{foreign.id}/pdf", headers=headers).status_code == 404
+    preview = client.get(f"{base(wallonia)}/preview?kind=policy_briefing", headers=headers)
+    assert preview.status_code == 404
+    # Writing is refused before any lookup: the same 403 for a hidden draft and a missing id.
+    for report_id in (draft.id, 999999):
+        refused = client.post(f"{base(wallonia)}/{report_id}/publish", headers=headers)
+        assert refused.status_code == 403
+    assert (
+        client.post(base(wallonia), json={"kind": "policy_briefing"}, headers=headers).status_code
+        == 403
+    )
+    db.expire_all()
+    assert db.get(Report, draft.id).status == ReportStatus.DRAFT  # type: ignore[union-attr]
+
+
+def test_monitor_reads_drafts_but_cannot_render_or_publish(
+    client: TestClient, db: Session, wallonia: Engagement
+) -> None:
+    draft = make_report(db, wallonia, version_number=5, pdf=b"%PDF draft")
+    monitor = make_user(db, role=Role.MONITOR)
+    db.commit()
+    headers = bearer(monitor)
+    assert client.get(f"{base(wallonia)}/{draft.id}/pdf", headers=headers).content == b"%PDF draft"
+    assert client.post(f"{base(wallonia)}/{draft.id}/publish", headers=headers).status_code == 403
+    assert (
+        client.post(base(wallonia), json={"kind": "policy_briefing"}, headers=headers).status_code
+        == 403
+    )
+
+
+def test_reaching_follow_up_needs_the_published_briefing(
+    client: TestClient, hauts_de_france: Engagement
+) -> None:
+    transitions = f"/api/v1/engagements/{hauts_de_france.id}/transitions"
+    assert client.post(transitions, json={"to": "follow_up"}).status_code == 409
+    report = render(client, hauts_de_france).json()
+    client.post(f"{base(hauts_de_france)}/{report['id']}/publish")
+    assert client.post(transitions, json={"to": "follow_up"}).status_code == 201
