@@ -1,0 +1,319 @@
+"""Reminders: per person, the overdue milestones and the responses still pending that they
+should act on, as one digest each (see README, "Reminders").
+
+- An overdue milestone (due before `today`, not completed) of an open engagement goes to the
+  engagement's team: its lead consultant and its members, active consultants only.
+- A shared recommendation whose response is still `pending`, in an open engagement, goes to the
+  client's active stakeholders (bound to the engagement's region or partnership) and to the
+  engagement's lead consultant, so that the team can chase it.
+
+Open means any phase but `closed` and `cancelled` (`on_hold` included). `collect` runs two SQL
+statements whatever the number of people and engagements; `render` is a pure function of a
+digest. Sending is `app/services/mailer.py`'s job.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, or_, select, union
+from sqlalchemy.orm import Session
+
+from app.models import Engagement, EngagementMember, Milestone, Recommendation, User
+from app.services.mailer import SendFailed, one_line
+from app.vocab import Phase, Response, Role, Stage
+
+# Nothing in these is chased any more.
+_FINISHED = (Phase.CLOSED, Phase.CANCELLED)
+
+
+@dataclass(frozen=True)
+class OverdueMilestone:
+    engagement_reference: str
+    engagement_title: str
+    title: str
+    due_date: date
+    days_late: int
+
+
+@dataclass(frozen=True)
+class PendingResponse:
+    engagement_reference: str
+    engagement_title: str
+    code: str
+    title: str
+    shared_at: datetime | None
+    days_pending: int | None  # None when the sharing date is unknown
+
+
+ReminderItem = OverdueMilestone | PendingResponse
+
+
+@dataclass(frozen=True)
+class EngagementItems:
+    reference: str
+    title: str
+    items: tuple[ReminderItem, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What one person is reminded of, as of one day."""
+
+    email: str
+    full_name: str
+    as_of: date
+    items: tuple[ReminderItem, ...]
+
+    @property
+    def milestone_count(self) -> int:
+        return sum(isinstance(item, OverdueMilestone) for item in self.items)
+
+    @property
+    def response_count(self) -> int:
+        return sum(isinstance(item, PendingResponse) for item in self.items)
+
+    @property
+    def by_engagement(self) -> tuple[EngagementItems, ...]:
+        """The items grouped by engagement, in reference order; within one, the milestones
+        (oldest due first) and then the responses (in code order)."""
+        groups: dict[str, list[ReminderItem]] = defaultdict(list)
+        titles: dict[str, str] = {}
+        for item in self.items:
+            groups[item.engagement_reference].append(item)
+            titles[item.engagement_reference] = item.engagement_title
+        return tuple(
+            EngagementItems(reference, titles[reference], tuple(sorted(items, key=_item_key)))
+            for reference, items in sorted(groups.items())
+        )
+
+
+@dataclass(frozen=True)
+class RenderedReminder:
+    subject: str
+    body: str
+
+
+def collect(session: Session, *, today: date) -> list[Digest]:
+    """Every person with something overdue or pending as of `today`, one digest each, in
+    e-mail order. Two SQL statements, whatever the size of the portfolio."""
+    people: dict[str, str] = {}
+    items: dict[str, list[ReminderItem]] = defaultdict(list)
+
+    for m in session.execute(_overdue_milestones(today)):
+        people[m.email] = m.full_name
+        items[m.email].append(
+            OverdueMilestone(
+                engagement_reference=m.reference,
+                engagement_title=m.engagement_title,
+                title=m.title,
+                due_date=m.due_date,
+                days_late=(today - m.due_date).days,
+            )
+        )
+    for r in session.execute(_pending_responses(today)):
+        people[r.email] = r.full_name
+        shared_on = r.shared_at.date() if r.shared_at is not None else None
+        items[r.email].append(
+            PendingResponse(
+                engagement_reference=r.reference,
+                engagement_title=r.engagement_title,
+                code=r.code,
+                title=r.title,
+                shared_at=r.shared_at,
+                days_pending=(today - shared_on).days if shared_on is not None else None,
+            )
+        )
+    return [
+        Digest(
+            email=email,
+            full_name=people[email],
+            as_of=today,
+            items=tuple(sorted(items[email], key=_digest_key)),
+        )
+        for email in sorted(people)
+    ]
+
+
+def _overdue_milestones(today: date) -> Select[str, str, str, str, str, date]:
+    # The team of each engagement: its members and its lead (a lead is a member too, normally;
+    # the union covers one who is not, and removes the duplicate when they are).
+    team = union(
+        select(EngagementMember.engagement_id, EngagementMember.user_id),
+        select(
+            Engagement.id.label("engagement_id"), Engagement.lead_consultant_id.label("user_id")
+        ).where(Engagement.lead_consultant_id.is_not(None)),
+    ).subquery("team")
+    return (
+        select(
+            User.email,
+            User.full_name,
+            Engagement.reference,
+            Engagement.title.label("engagement_title"),
+            Milestone.title,
+            Milestone.due_date,
+        )
+        .join_from(Milestone, Engagement, Milestone.engagement_id == Engagement.id)
+        .join(team, team.c.engagement_id == Engagement.id)
+        .join(User, User.id == team.c.user_id)
+        .where(
+            Milestone.due_date < today,
+            Milestone.completed_on.is_(None),
+            Engagement.phase.not_in(_FINISHED),
+            User.is_active.is_(True),
+            User.role == Role.CONSULTANT,
+        )
+    )
+
+
+def _pending_responses(today: date) -> Select[str, str, str, str, str, str, datetime | None]:
+    client_officer = and_(
+        User.role == Role.STAKEHOLDER,
+        or_(
+            User.region_id == Engagement.region_id,
+            User.partnership_id == Engagement.partnership_id,
+        ),
+    )
+    lead = and_(User.role == Role.CONSULTANT, User.id == Engagement.lead_consultant_id)
+    return (
+        select(
+            User.email,
+            User.full_name,
+            Engagement.reference,
+            Engagement.title.label("engagement_title"),
+            Recommendation.code,
+            Recommendation.title,
+            Recommendation.shared_at,
+        )
+        .join_from(Recommendation, Engagement, Recommendation.engagement_id == Engagement.id)
+        .join(User, or_(client_officer, lead))
+        .where(
+            Recommendation.stage == Stage.SHARED,
+            Recommendation.response == Response.PENDING,
+            # Shared by the end of `today` (a backfill does not see later sharings).
+            or_(Recommendation.shared_at.is_(None), Recommendation.shared_at < _day_after(today)),
+            Engagement.phase.not_in(_FINISHED),
+            User.is_active.is_(True),
+        )
+    )
+
+
+def _day_after(today: date) -> datetime:
+    return datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _item_key(item: ReminderItem) -> tuple[int, date, int, str]:
+    if isinstance(item, OverdueMilestone):
+        return (0, item.due_date, 0, item.title)
+    return (1, date.min, len(item.code), item.code)
+
+
+def _digest_key(item: ReminderItem) -> tuple[str, tuple[int, date, int, str]]:
+    return (item.engagement_reference, _item_key(item))
+
+
+# --- rendering (pure) ---------------------------------------------------------------------------
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def summary(digest: Digest) -> str:
+    """e.g. "2 overdue milestones, 1 response pending" (a part with nothing is left out)."""
+    parts = []
+    if digest.milestone_count:
+        parts.append(_plural(digest.milestone_count, "overdue milestone", "overdue milestones"))
+    if digest.response_count:
+        parts.append(_plural(digest.response_count, "response pending", "responses pending"))
+    return ", ".join(parts) or "nothing due"
+
+
+def subject(digest: Digest) -> str:
+    """Built from counts only: no user text ever reaches a header."""
+    return f"ClusterCase: {summary(digest)}"
+
+
+def _days(n: int) -> str:
+    return _plural(n, "day", "days")
+
+
+def item_line(item: ReminderItem) -> str:
+    if isinstance(item, OverdueMilestone):
+        return (
+            f"Overdue milestone: {one_line(item.title)} - due {item.due_date.isoformat()}, "
+            f"{_days(item.days_late)} late"
+        )
+    if item.shared_at is None or item.days_pending is None:
+        since = "response pending (sharing date unknown)"
+    else:
+        since = (
+            f"shared {item.shared_at.date().isoformat()}, "
+            f"response pending for {_days(item.days_pending)}"
+        )
+    return f"Response pending: {one_line(item.code)} {one_line(item.title)} - {since}"
+
+
+def sections(digest: Digest) -> list[str]:
+    """The digest's lines grouped by engagement: a heading per engagement, an indented line
+    per item, a blank line between engagements."""
+    lines: list[str] = []
+    for group in digest.by_engagement:
+        if lines:
+            lines.append("")
+        lines.append(f"{one_line(group.reference)} - {one_line(group.title)}")
+        lines.extend(f"  - {item_line(item)}" for item in group.items)
+    return lines
+
+
+def render(digest: Digest) -> RenderedReminder:
+    """The reminder e-mail for one digest: subject and plain-text body."""
+    body = [
+        f"Hello {one_line(digest.full_name)},",
+        "",
+        f"As of {digest.as_of.isoformat()}, ClusterCase has {summary(digest)} for you.",
+        "",
+        *sections(digest),
+        "",
+        "A milestone leaves this list once its completion date is recorded, a recommendation",
+        "once the client's response to it is recorded.",
+        "",
+        "-- ",
+        "ClusterCase (an automatic reminder)",
+    ]
+    return RenderedReminder(subject=subject(digest), body="\n".join(body) + "\n")
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    email: str
+    error: str | None  # None: sent
+
+    @property
+    def sent(self) -> bool:
+        return self.error is None
+
+
+def deliver(
+    digests: Iterable[Digest],
+    send: Callable[[str, str, str, str], None],
+    *,
+    on_result: Callable[[DeliveryResult], None] = lambda _r: None,
+) -> list[DeliveryResult]:
+    """Send each digest with `send(email, full_name, subject, body)` (`SmtpMailer.send`); a
+    failure (`SendFailed`, its message the reason) is recorded and the others still go."""
+    results = []
+    for digest in digests:
+        try:
+            rendered = render(digest)
+            send(digest.email, digest.full_name, rendered.subject, rendered.body)
+            result = DeliveryResult(digest.email, None)
+        except SendFailed as exc:
+            result = DeliveryResult(digest.email, str(exc))
+        results.append(result)
+        on_result(result)
+    return results
