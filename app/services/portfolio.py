@@ -1,0 +1,374 @@
+"""The portfolio as DG GROW monitors it: counts, implementation rates, overdue milestones,
+the last mission of each engagement, and the engagements at risk (definitions: README,
+"Portfolio and exports").
+
+The database aggregates (GROUP BY, grouped subqueries joined to the engagements), so a summary
+is five statements whatever the size of the portfolio, and Python sees one row per group or per
+engagement, never one per recommendation. `today` is a parameter, for the tests.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Row,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Bottleneck,
+    Engagement,
+    EngagementObjective,
+    EngagementTheme,
+    Milestone,
+    Mission,
+    Partnership,
+    Recommendation,
+    RecommendationBottleneck,
+    Region,
+)
+from app.schemas.portfolio import PortfolioFilters, RiskReason
+from app.vocab import (
+    EngagementKind,
+    FrameworkCondition,
+    Implementation,
+    Instrument,
+    Phase,
+    Response,
+    Stage,
+)
+
+MISSION_GAP_DAYS = 90
+PENDING_RESPONSE_DAYS = 60
+IMPLEMENTED = (Implementation.MOST_RESPECTS, Implementation.FULLY_IMPLEMENTED)
+FINISHED = (Phase.CLOSED, Phase.CANCELLED)
+Conditions = list[ColumnElement[bool]]
+
+
+# -- which engagements -----------------------------------------------------------------------
+
+
+def _has_country(session: Session, code: str) -> ColumnElement[bool]:
+    """The partnership's `countries` (a JSON array) contains the code: jsonb `@>` on
+    PostgreSQL, a json_each() scan on SQLite (as app/services/partnerships.py does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return Partnership.countries.cast(JSONB).contains([code])
+    element = func.json_each(Partnership.countries).table_valued("value")
+    return exists().select_from(element).where(element.c.value == code)
+
+
+def engagement_conditions(session: Session, filters: PortfolioFilters) -> Conditions:
+    """The conditions on Engagement that `filters` ask for (none: the whole portfolio)."""
+    conditions: Conditions = []
+    if filters.kind is not None:
+        conditions.append(Engagement.kind == filters.kind)
+    if filters.phase is not None:
+        conditions.append(Engagement.phase == filters.phase)
+    if filters.country is not None:
+        regions = select(Region.id).where(Region.country_code == filters.country)
+        partnerships = select(Partnership.id).where(_has_country(session, filters.country))
+        conditions.append(
+            or_(Engagement.region_id.in_(regions), Engagement.partnership_id.in_(partnerships))
+        )
+    if filters.theme is not None:
+        themed = select(EngagementTheme.engagement_id).where(EngagementTheme.theme == filters.theme)
+        conditions.append(Engagement.id.in_(themed))
+    if filters.objective is not None:
+        aim = EngagementObjective.objective == filters.objective
+        conditions.append(Engagement.id.in_(select(EngagementObjective.engagement_id).where(aim)))
+    if filters.year is not None:
+        # A missing bound is taken equal to the other; an undated engagement matches no year.
+        start = func.coalesce(Engagement.planned_start, Engagement.planned_end)
+        end = func.coalesce(Engagement.planned_end, Engagement.planned_start)
+        conditions.append(
+            and_(start <= date(filters.year, 12, 31), end >= date(filters.year, 1, 1))
+        )
+    return conditions
+
+
+def in_scope(engagement_id: Any, conditions: Conditions) -> Conditions:
+    """A condition keeping a child table's rows to the matching engagements (none when every
+    engagement matches: the database then aggregates without a semi-join)."""
+    if not conditions:
+        return []
+    return [engagement_id.in_(select(Engagement.id).where(*conditions))]
+
+
+# -- per engagement --------------------------------------------------------------------------
+
+
+SHARED = Recommendation.stage == Stage.SHARED
+PENDING = and_(SHARED, Recommendation.response == Response.PENDING)
+
+
+def late_response(today: date) -> ColumnElement[bool]:
+    """Shared, and the response still pending more than PENDING_RESPONSE_DAYS days (UTC) after
+    it was shared."""
+    cutoff = today - timedelta(days=PENDING_RESPONSE_DAYS)
+    return and_(PENDING, Recommendation.shared_at < datetime.combine(cutoff, time(), tzinfo=UTC))
+
+
+def _overdue_condition(today: date) -> ColumnElement[bool]:
+    return and_(Milestone.completed_on.is_(None), Milestone.due_date < today)
+
+
+def engagement_facts(conditions: Conditions, *, today: date) -> Select[Any]:
+    """The engagements matching `conditions` in reference order, each with its last mission
+    date and overdue milestones, as one statement. Columns: id, reference, title, phase,
+    planned_start, created_at, last_mission_on, overdue_milestones."""
+    held_on = type_coerce(func.coalesce(Mission.end_date, Mission.start_date), Date)
+    missions = (
+        select(Mission.engagement_id, func.max(held_on).label("last_on"))
+        .where(Mission.start_date <= today, *in_scope(Mission.engagement_id, conditions))
+        .group_by(Mission.engagement_id)
+        .subquery("missions_held")
+    )
+    overdue = (
+        select(Milestone.engagement_id, func.count().label("overdue"))
+        .where(_overdue_condition(today), *in_scope(Milestone.engagement_id, conditions))
+        .group_by(Milestone.engagement_id)
+        .subquery("overdue")
+    )
+    return (
+        select(
+            Engagement.id,
+            Engagement.reference,
+            Engagement.title,
+            Engagement.phase,
+            Engagement.planned_start,
+            Engagement.created_at,
+            missions.c.last_on.label("last_mission_on"),
+            # Milestones of a closed or cancelled engagement are never overdue.
+            case(
+                (Engagement.phase.in_(FINISHED), 0), else_=func.coalesce(overdue.c.overdue, 0)
+            ).label("overdue_milestones"),
+        )
+        .select_from(Engagement)
+        .outerjoin(missions, missions.c.engagement_id == Engagement.id)
+        .outerjoin(overdue, overdue.c.engagement_id == Engagement.id)
+        .where(*conditions)
+        .order_by(Engagement.reference)
+    )
+
+
+def days_since_last_mission(last_mission_on: date | None, today: date) -> int | None:
+    """Whole days since the last mission ended; 0 while one is under way; None without one."""
+    if last_mission_on is None:
+        return None
+    return max(0, (today - last_mission_on).days)
+
+
+def risk_reasons(row: Row[Any], today: date, *, pending_late: int) -> list[RiskReason]:
+    """Why an engagement row of engagement_facts, with `pending_late` late responses, is at
+    risk (empty: it is not)."""
+    if row.phase in FINISHED:
+        return []
+    reasons = []
+    if row.overdue_milestones:
+        reasons.append(RiskReason.OVERDUE_MILESTONE)
+    if row.last_mission_on is not None:
+        since = today - row.last_mission_on
+    else:
+        # No mission yet: the clock runs from the planned start, or from the creation date.
+        since = today - (row.planned_start or row.created_at.astimezone(UTC).date())
+    if since.days > MISSION_GAP_DAYS:
+        reasons.append(RiskReason.NO_MISSION_IN_90_DAYS)
+    if pending_late:
+        reasons.append(RiskReason.RESPONSE_PENDING_60_DAYS)
+    return reasons
+
+
+# -- the summary -----------------------------------------------------------------------------
+
+# PortfolioSummary's fields as plain, JSON-ready values. Built without pydantic models: the
+# per-engagement lists run to tens of thousands of items on a large portfolio, and validating
+# them would cost more than all the queries (the route declares the model for the OpenAPI
+# document, and the tests check the result against it).
+Summary = dict[str, Any]
+
+
+def summary(session: Session, filters: PortfolioFilters, *, today: date) -> Summary:
+    """The portfolio summary of the engagements matching `filters`, as of `today`: five
+    statements, whatever the number of engagements and recommendations."""
+    conditions = engagement_conditions(session, filters)
+    connection = session.connection()  # Core execution: plain rows, no ORM result processing
+    rows = connection.execute(engagement_facts(conditions, today=today)).all()
+    recommendations, rates, late = _recommendation_counts(connection, conditions, today)
+    rates["by_framework_condition"] = _condition_rates(connection, conditions)
+    last_missions, at_risk = _per_engagement(rows, late, today)
+    return {
+        "today": today,
+        "engagements": _engagement_counts(connection, conditions),
+        "overdue_milestones": _overdue_milestones(connection, conditions, today),
+        "recommendations": recommendations,
+        "implementation_rates": rates,
+        "last_missions": last_missions,
+        "at_risk": at_risk,
+    }
+
+
+def _by_value(vocabulary: Iterable[StrEnum], counts: dict[Any, Any], empty: Any = 0) -> Any:
+    return {value.value: counts.get(value, empty) for value in vocabulary}
+
+
+def _engagement_counts(connection: Connection, conditions: Conditions) -> dict[str, Any]:
+    stmt = (
+        select(Engagement.phase, Engagement.kind, func.count())
+        .where(*conditions)
+        .group_by(Engagement.phase, Engagement.kind)
+    )
+    by_phase: Counter[Phase] = Counter()
+    by_kind: Counter[EngagementKind] = Counter()
+    for phase, kind, n in connection.execute(stmt):
+        by_phase[phase] += n
+        by_kind[kind] += n
+    return {
+        "total": sum(by_phase.values()),
+        "by_phase": _by_value(Phase, by_phase),
+        "by_kind": _by_value(EngagementKind, by_kind),
+    }
+
+
+def _overdue_milestones(
+    connection: Connection, conditions: Conditions, today: date
+) -> dict[str, Any]:
+    stmt = (
+        select(
+            Engagement.id, Engagement.reference, Milestone.id, Milestone.title, Milestone.due_date
+        )
+        .join(Milestone, Milestone.engagement_id == Engagement.id)
+        .where(_overdue_condition(today), Engagement.phase.not_in(FINISHED), *conditions)
+        .order_by(Milestone.due_date, Engagement.reference, Milestone.id)
+    )
+    items = [
+        {
+            "engagement_id": engagement_id,
+            "engagement_reference": reference,
+            "milestone_id": milestone_id,
+            "title": title,
+            "due_date": due,
+            "days_overdue": (today - due).days,
+        }
+        for engagement_id, reference, milestone_id, title, due in connection.execute(stmt).all()
+    ]
+    return {"count": len(items), "items": items}
+
+
+def _rate(shared: int, implemented: int) -> dict[str, Any]:
+    rate = round(implemented / shared, 4) if shared else None
+    return {"shared": shared, "implemented": implemented, "rate": rate}
+
+
+def _recommendation_counts(
+    connection: Connection, conditions: Conditions, today: date
+) -> tuple[dict[str, Any], dict[str, Any], Counter[int]]:
+    """Recommendations by stage, and the shared ones by response and implementation; the
+    implementation rates, overall and by instrument; and the late responses per engagement.
+    One pass over the recommendations: grouped by those four columns and, for the late ones
+    only, by engagement (a few hundred groups, plus one per engagement with a late response)."""
+    late_in = case((late_response(today), Recommendation.engagement_id))
+    columns = (
+        Recommendation.stage,
+        Recommendation.response,
+        Recommendation.implementation,
+        Recommendation.instrument,
+        late_in,
+    )
+    stmt = (
+        select(*columns, func.count())
+        .where(*in_scope(Recommendation.engagement_id, conditions))
+        .group_by(*columns)
+    )
+    by_stage: Counter[Stage] = Counter()
+    by_response: Counter[Response] = Counter()
+    by_implementation: Counter[Implementation] = Counter()
+    shared: Counter[Instrument] = Counter()
+    implemented: Counter[Instrument] = Counter()
+    late: Counter[int] = Counter()
+    for stage, response, implementation, instrument, engagement_id, n in connection.execute(stmt):
+        if engagement_id is not None:
+            late[engagement_id] += n
+        by_stage[stage] += n
+        if stage == Stage.SHARED:
+            by_response[response] += n
+            by_implementation[implementation] += n
+            shared[instrument] += n
+            implemented[instrument] += n if implementation in IMPLEMENTED else 0
+    counts = {
+        "total": sum(by_stage.values()),
+        "by_stage": _by_value(Stage, by_stage),
+        "shared": by_stage[Stage.SHARED],
+        "by_response": _by_value(Response, by_response),
+        "by_implementation": _by_value(Implementation, by_implementation),
+    }
+    rates = {
+        "overall": _rate(sum(shared.values()), sum(implemented.values())),
+        "by_instrument": {i.value: _rate(shared[i], implemented[i]) for i in Instrument},
+    }
+    return counts, rates, late
+
+
+def _condition_rates(connection: Connection, conditions: Conditions) -> dict[str, Any]:
+    """The implementation rate by framework condition: the distinct (shared recommendation,
+    condition of a bottleneck it addresses) pairs, grouped by condition."""
+    pairs = (
+        select(
+            Recommendation.id,
+            Bottleneck.framework_condition.label("condition"),
+            case((Recommendation.implementation.in_(IMPLEMENTED), 1), else_=0).label("done"),
+        )
+        .join(
+            RecommendationBottleneck,
+            RecommendationBottleneck.recommendation_id == Recommendation.id,
+        )
+        .join(Bottleneck, Bottleneck.id == RecommendationBottleneck.bottleneck_id)
+        .where(SHARED, *in_scope(Recommendation.engagement_id, conditions))
+        .distinct()
+        .subquery("pairs")
+    )
+    stmt = select(pairs.c.condition, func.count(), func.sum(pairs.c.done)).group_by(
+        pairs.c.condition
+    )
+    rates = {condition: _rate(n, int(done)) for condition, n, done in connection.execute(stmt)}
+    return _by_value(FrameworkCondition, rates, _rate(0, 0))
+
+
+def _per_engagement(
+    rows: Sequence[Row[Any]], late: Counter[int], today: date
+) -> tuple[list[Any], dict[str, Any]]:
+    """Each engagement's last mission, and the engagements at risk with their reasons."""
+    last_missions, at_risk = [], []
+    for row in rows:
+        days = days_since_last_mission(row.last_mission_on, today)
+        item = {"engagement_id": row.id, "reference": row.reference, "phase": row.phase}
+        last_missions.append(
+            item | {"last_mission_on": row.last_mission_on, "days_since_last_mission": days}
+        )
+        reasons = risk_reasons(row, today, pending_late=late[row.id])
+        if reasons:
+            at_risk.append(
+                item
+                | {
+                    "title": row.title,
+                    "reasons": reasons,
+                    "overdue_milestones": row.overdue_milestones,
+                    "days_since_last_mission": days,
+                    "pending_responses_over_60_days": late[row.id],
+                }
+            )
+    return last_missions, {"count": len(at_risk), "items": at_risk}
