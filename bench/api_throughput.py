@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -339,6 +340,10 @@ class Result:
     requests: int
     errors: int  # answers other than 2xx/3xx, and socket errors (timeouts included)
     cpu_ms: float = 0.0  # server CPU time per request: what the box's other load cannot inflate
+    # CPUs kept busy during the load, on average: the server, wrk, and every other process.
+    server_cpus: float = 0.0
+    wrk_cpus: float = 0.0
+    other_cpus: float = 0.0
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -398,6 +403,19 @@ def server_cpu_s(server: subprocess.Popen[bytes]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy (every CPU, every process) since boot."""
+    # user, nice, system, idle, iowait, irq, softirq, steal (guest time is within user)
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of this process's waited-for children: wrk's, once it has exited."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(
     base: str, args: argparse.Namespace, server: subprocess.Popen[bytes], headers: dict
 ) -> list[Result]:
@@ -407,9 +425,13 @@ def measure(
         print(f"warming up GET {path} ({WARMUP_S} s)", flush=True)
         run_wrk(base, path, args, WARMUP_S, headers)
         print(f"loading GET {path}: {args.connections} connections, {args.duration} s", flush=True)
-        cpu_before = server_cpu_s(server)
+        before = server_cpu_s(server), children_cpu_s(), machine_busy_s(), time.monotonic()
         result = run_wrk(base, path, args, args.duration, headers)
-        result.cpu_ms = (server_cpu_s(server) - cpu_before) * 1000 / max(result.requests, 1)
+        after = server_cpu_s(server), children_cpu_s(), machine_busy_s(), time.monotonic()
+        server_s, wrk_s, busy_s, wall_s = (a - b for a, b in zip(after, before, strict=True))
+        result.cpu_ms = server_s * 1000 / max(result.requests, 1)
+        result.server_cpus, result.wrk_cpus = server_s / wall_s, wrk_s / wall_s
+        result.other_cpus = max(busy_s - server_s - wrk_s, 0.0) / wall_s
         print(f"  {result.rps:.1f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms")
         results.append(result)
     return results
@@ -444,9 +466,15 @@ def report(results: list[Result], args: argparse.Namespace, dialect: str) -> boo
         row = f"{'GET ' + r.path:<{width}}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
         print(f"{row}{r.requests:>10}{r.errors:>8}{r.cpu_ms:>12.2f}")
     health, listing = results
+    for r in results:
+        print(
+            f"CPUs busy during GET {r.path}: server {r.server_cpus:.2f}, wrk {r.wrk_cpus:.2f}, "
+            f"other processes {r.other_cpus:.2f}"
+        )
     # On a shared machine req/s drifts with the neighbours' load; CPU per request does not much.
     cpu_ratio = health.cpu_ms / listing.cpu_ms if listing.cpu_ms else 0.0
-    print(f"server CPU per request, healthz/list: {cpu_ratio:.3f} (the req/s ratio, load aside)")
+    aside = "the req/s ratio, wrk and the load aside"
+    print(f"server CPU per request, healthz/list: {cpu_ratio:.3f} ({aside})")
     checks = goals(results, args.connections)
     for wording, met in checks:
         print(f"{wording}: {'met' if met else 'MISSED'}")

@@ -1,7 +1,7 @@
 """Engagements and their team."""
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
@@ -24,6 +24,14 @@ def _distinct(values: Sequence[V]) -> Sequence[V]:
         raise ValueError("values must not repeat")
     return values
 
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# The database's times are UTC; the engagement reads select them without UTCDateTime's step
+# (app/services/engagement_queries.py), so SQLite's come naive.
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
 
 # Human-readable and safe in URLs, file names and PDF footers (the column holds 40 characters).
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
@@ -109,8 +117,8 @@ class EngagementRead(ReadModel):
     lead_consultant_id: int | None
     member_ids: list[int]
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcTime
+    updated_at: UtcTime
 
 
 class TeamUpdate(InputModel):

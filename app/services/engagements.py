@@ -1,26 +1,17 @@
 """Engagements: the aggregate root of an advisory case.
 
-Reads are assembled from plain rows, not ORM objects: a list request is one COUNT and one
-statement for the page, which carries each engagement's client name (outer joins) and its
-themes, objectives and team (aggregated subqueries). The list is the busiest path of the API:
-its statements must not grow with the page size, and its per-row work must stay small.
+Reads are assembled from plain rows, not ORM objects (their statements are in
+engagement_queries). A list request is one statement: the page, with each engagement's client
+name, themes, objectives and team, and the total. The list is the busiest path of the API: its
+statements must not grow with the page size, and its per-row work must stay small.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import (
-    ColumnElement,
-    Row,
-    String,
-    UnaryExpression,
-    cast,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -43,59 +34,12 @@ from app.schemas.engagement import (
     MemberRead,
 )
 from app.services import access
+from app.services import engagement_queries as queries
 from app.services.common import apply_changes, count, get_or_404
+from app.services.engagement_queries import EngagementItem
 from app.services.errors import Conflict, Duplicate, InvalidInput, NotFound
-from app.vocab import EngagementKind, Objective, Phase, ReportStatus, Role, Theme
+from app.vocab import EngagementKind, Phase, ReportStatus, Role
 
-
-def _joined(column: Any, model: Any) -> Any:
-    """The engagement's values of a child table's column, comma-joined (GROUP_CONCAT on
-    SQLite, STRING_AGG on PostgreSQL), as a correlated subquery: the page carries its themes,
-    objectives and team in the same statement, one index lookup per row and table."""
-    return (
-        select(func.aggregate_strings(cast(column, String), ","))
-        .where(model.engagement_id == Engagement.id)
-        .scalar_subquery()
-    )
-
-
-# The engagement as the API reads it, with its client's name and its collections: one
-# statement, whatever the number of engagements it returns.
-_READ = (
-    select(
-        Engagement.id,
-        Engagement.reference,
-        Engagement.title,
-        Engagement.summary,
-        Engagement.kind,
-        Engagement.region_id,
-        Engagement.partnership_id,
-        func.coalesce(Region.name, Partnership.name).label("client_name"),
-        Engagement.phase,
-        Engagement.phase_before_hold,
-        Engagement.planned_start,
-        Engagement.planned_end,
-        Engagement.lead_consultant_id,
-        Engagement.version,
-        Engagement.created_at,
-        Engagement.updated_at,
-        _joined(EngagementTheme.theme, EngagementTheme).label("theme_list"),
-        _joined(EngagementObjective.objective, EngagementObjective).label("objective_list"),
-        _joined(EngagementMember.user_id, EngagementMember).label("member_list"),
-    )
-    .select_from(Engagement)
-    .outerjoin(Region, Region.id == Engagement.region_id)
-    .outerjoin(Partnership, Partnership.id == Engagement.partnership_id)
-)
-_SORT_COLUMNS: dict[str, Any] = {
-    "reference": Engagement.reference,
-    "title": Engagement.title,
-    "planned_start": Engagement.planned_start,
-    "created_at": Engagement.created_at,
-    "updated_at": Engagement.updated_at,
-}
-_THEME_ORDER = {theme.value: i for i, theme in enumerate(Theme)}
-_OBJECTIVE_ORDER = {objective.value: i for i, objective in enumerate(Objective)}
 _READ_LIST = TypeAdapter(list[EngagementRead])
 
 
@@ -112,84 +56,37 @@ def list_engagements(
 ) -> tuple[list[EngagementRead], int]:
     """One page of the engagements `viewer` may read that match `query`, in its order, and
     their total."""
-    conditions = _conditions(query)
-    # A separate count, not COUNT(*) OVER (): the window would make the database build every
-    # matching row, where the page alone can stop after `limit` rows of an index.
-    matching = _visible(select(Engagement.id).where(*conditions), viewer)
-    total = count(session, matching)
-    if offset >= total:
-        return [], total
-    stmt = _visible(_READ.where(*conditions), viewer)
-    rows = session.execute(stmt.order_by(*_order_by(query.sort)).limit(limit).offset(offset))
-    return _reads(rows.all()), total
+    items, total = list_items(session, query, viewer=viewer, limit=limit, offset=offset)
+    return _READ_LIST.validate_python(items), total
 
 
-def _visible(stmt: Any, viewer: User) -> Any:
-    # The access rule only adds conditions on Engagement's columns, so it fits any select of
-    # engagements, not just select(Engagement) as its signature says.
-    return access.visible_engagements(stmt, viewer)
+def list_items(
+    session: Session, query: EngagementQuery, *, viewer: User, limit: int, offset: int
+) -> tuple[list[EngagementItem], int]:
+    """list_engagements as plain values, for the API to write as JSON without building
+    models: one statement (two when the page is past the end)."""
+    filters = query.model_dump(exclude_none=True, exclude={"sort"})
+    if "q" in filters:
+        filters["q"] = queries.escape_like(filters["q"])
+    shape = frozenset(filters)
+    # None when the viewer may see every engagement.
+    restriction = access.visible_engagements(select(Engagement.id), viewer).whereclause
+    stmt = queries.page(query.sort, shape, restriction)
+    # Core execution: plain rows need none of the ORM's result processing.
+    rows = session.connection().execute(stmt, filters | {"limit": limit, "offset": offset}).all()
+    if rows:
+        return [queries.item(row) for row in rows], rows[0].total
+    if offset == 0:
+        return [], 0
+    return [], session.scalar(queries.total(shape, restriction), filters) or 0
 
 
 def read(session: Session, engagement_id: int) -> EngagementRead:
     """The engagement as the API shows it, or NotFound."""
-    rows = session.execute(_READ.where(Engagement.id == engagement_id)).all()
-    if not rows:
+    row = session.execute(queries.READ_ONE, {"engagement_id": engagement_id}).first()
+    if row is None:
         raise NotFound(f"Engagement {engagement_id} does not exist")
-    return _reads(rows)[0]
-
-
-def _conditions(query: EngagementQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if query.phase is not None:
-        conditions.append(Engagement.phase == query.phase)
-    if query.kind is not None:
-        conditions.append(Engagement.kind == query.kind)
-    if query.region_id is not None:
-        conditions.append(Engagement.region_id == query.region_id)
-    if query.partnership_id is not None:
-        conditions.append(Engagement.partnership_id == query.partnership_id)
-    if query.consultant_id is not None:
-        team = select(EngagementMember.engagement_id).where(
-            EngagementMember.user_id == query.consultant_id
-        )
-        conditions.append(
-            or_(Engagement.lead_consultant_id == query.consultant_id, Engagement.id.in_(team))
-        )
-    if query.theme is not None:
-        themed = select(EngagementTheme.engagement_id).where(EngagementTheme.theme == query.theme)
-        conditions.append(Engagement.id.in_(themed))
-    if query.q:
-        texts = (Engagement.reference, Engagement.title, Engagement.summary)
-        conditions.append(or_(*(c.icontains(query.q, autoescape=True) for c in texts)))
-    return conditions
-
-
-def _order_by(sort: str) -> tuple[UnaryExpression[Any], ...]:
-    name = sort.removeprefix("-")
-    key = _SORT_COLUMNS[name].desc() if sort.startswith("-") else _SORT_COLUMNS[name].asc()
-    if name == "planned_start":
-        # Undated engagements last in both directions (the databases' defaults differ).
-        key = key.nulls_last()
-    return key, Engagement.id.asc()
-
-
-def _reads(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[EngagementRead]:
-    """Read models of page rows, validated in one call (pydantic turns the vocabulary strings
-    into enums)."""
-    values = []
-    for row in rows:
-        engagement = row._asdict()
-        engagement["themes"] = _vocab_list(engagement.pop("theme_list"), _THEME_ORDER)
-        engagement["objectives"] = _vocab_list(engagement.pop("objective_list"), _OBJECTIVE_ORDER)
-        members = engagement.pop("member_list")
-        engagement["member_ids"] = sorted(map(int, members.split(","))) if members else []
-        values.append(engagement)
-    return _READ_LIST.validate_python(values)
-
-
-def _vocab_list(joined: str | None, order: dict[str, int]) -> list[str]:
-    """The comma-joined values in vocabulary order (the order the ORM properties give)."""
-    return sorted(joined.split(","), key=order.__getitem__) if joined else []
+    return EngagementRead.model_validate(queries.item(row))
 
 
 # -- writes ----------------------------------------------------------------------------------------

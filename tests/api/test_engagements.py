@@ -425,7 +425,7 @@ def test_list_refuses_bad_parameters(client: TestClient, params: dict[str, Any])
     assert response.json()["fields"][0]["loc"][0] == "query"
 
 
-def test_list_runs_three_statements_whatever_the_page_size(
+def test_list_runs_two_statements_whatever_the_page_size(
     client: TestClient, db: Session, sql_statements: Any
 ) -> None:
     consultants = [make_user(db) for _ in range(4)]
@@ -443,6 +443,51 @@ def test_list_runs_three_statements_whatever_the_page_size(
         counts[limit] = sql_statements.count - before
         assert len(page["items"]) == limit and page["total"] == 60
         assert all(e["themes"] and e["member_ids"] for e in page["items"])
-    # The caller's user row (authentication), the COUNT, and the page (client name, themes,
-    # objectives and team in the same statement).
-    assert counts == {5: 3, 50: 3}
+    # The caller's user row (authentication), and the page (client name, themes, objectives,
+    # team and total in the same statement).
+    assert counts == {5: 2, 50: 2}
+
+
+def test_list_items_are_the_single_reads(client: TestClient, db: Session) -> None:
+    """The list writes its JSON from rows, the single read through EngagementRead: the same
+    values, the same text."""
+    lead, member = make_user(db), make_user(db)
+    region, partnership = make_region(db, name="Śląskie"), make_partnership(db)
+    held = make_engagement(
+        db,
+        reference="A-1",
+        region_id=region.id,
+        lead_consultant_id=lead.id,
+        phase=Phase.ON_HOLD,
+        phase_before_hold=Phase.DIAGNOSIS,
+        planned_start=date(2018, 3, 1),
+        planned_end=date(2018, 12, 31),
+    )
+    for theme in (Theme.RESOURCE_EFFICIENCY, Theme.KETS, Theme.CREATIVITY):
+        db.add(EngagementTheme(engagement_id=held.id, theme=theme))
+    add_member(db, held, member)
+    add_member(db, held, lead)
+    make_engagement(
+        db,
+        reference="B-2",
+        kind=EngagementKind.PARTNERSHIP_SUPPORT,
+        partnership_id=partnership.id,
+        summary='Quotes " and \\ and </script> and ünïcödé',
+    )
+    db.commit()
+    page = client.get(URL)
+    assert page.headers["content-type"] == "application/json"
+    items = page.json()["items"]
+    assert [e["reference"] for e in items] == ["A-1", "B-2"]
+    assert items[0]["themes"] == ["kets", "creativity", "resource_efficiency"]
+    assert items[0]["member_ids"] == sorted([lead.id, member.id])
+    for item in items:
+        single = client.get(f"{URL}/{item['id']}")
+        assert item == single.json()
+        assert page.text.count(single.text) == 1  # the same JSON text, key order included
+
+
+def test_list_documents_its_page_model(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    ok = schema["paths"][URL]["get"]["responses"]["200"]["content"]["application/json"]
+    assert ok["schema"]["$ref"].endswith("Page_EngagementRead_")
