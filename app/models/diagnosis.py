@@ -44,6 +44,8 @@ class Bottleneck(Versioned, Base):
             ondelete="RESTRICT",
         ),
         Index("ix_bottlenecks_challenge_id", "challenge_id"),
+        # The portfolio summary's rates by framework condition (migration 0006).
+        Index("ix_bottlenecks_id_framework_condition", "id", "framework_condition"),
     )
 
     engagement_id: Mapped[int] = mapped_column(
