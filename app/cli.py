@@ -4,6 +4,7 @@ import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,6 +75,32 @@ def _demo_logins(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_synthetic(args: argparse.Namespace) -> int:
+    """Generate and bulk-load a synthetic portfolio (app/services/synthetic.py)."""
+    from app.services import synthetic
+    from app.services.errors import AppError
+
+    try:
+        with _transaction() as session:
+            result = synthetic.seed(
+                session,
+                engagements=args.engagements,
+                seed=args.seed,
+                append=args.append,
+                progress=synthetic.TerminalProgress(sys.stderr),
+            )
+    except AppError as exc:
+        return _fail(exc.detail)
+    print("\n".join(synthetic.report(result)))
+    return 0
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {value!r}")
+    return int(value)
+
+
 def _users_create(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -114,9 +141,97 @@ def _users_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render(args: argparse.Namespace) -> int:
+    """Render a report of an engagement to a PDF file (a preview: nothing is stored)."""
+    import time
+    from pathlib import Path
+
+    from app.models import Engagement
+    from app.services.reports import prepare_draft
+    from app.vocab import ReportKind
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        return _fail(f"the folder {out.parent} does not exist")
+    started = time.perf_counter()
+
+    def step(message: str) -> None:
+        print(f"[{time.perf_counter() - started:5.1f} s] {message}", file=sys.stderr, flush=True)
+
+    step(f"loading {args.reference}")
+    with _transaction() as session:
+        engagement = session.scalar(
+            select(Engagement).where(Engagement.reference == args.reference)
+        )
+        if engagement is None:
+            return _fail(f"no engagement has the reference {args.reference!r}")
+        view = prepare_draft(
+            session, engagement, kind=ReportKind(args.kind), language="en", author=None
+        )
+    step(
+        f"building the {args.kind} (version {view.version_number}, draft): "
+        f"{len(view.recommendations)} recommendations, {len(view.references)} sources"
+    )
+    from app.reports.render import render_html, render_pdf
+
+    html = render_html(view)
+    step("laying out pages with WeasyPrint")
+    rendered = render_pdf(view, html=html)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_bytes(rendered.pdf)
+    partial.replace(out)  # never leaves a half-written file under the real name
+    step(f"wrote {out} ({rendered.page_count} pages, {len(rendered.pdf) / 1024:.0f} KiB)")
+    return 0
+
+
+def _remind(args: argparse.Namespace) -> int:
+    """Each person's overdue milestones and pending responses: printed, or e-mailed (--send)."""
+    from app.services import reminders
+    from app.services.mailer import MailUnavailable, SmtpMailer, one_line
+
+    today = args.today or date.today()
+    with _transaction() as session:
+        digests = reminders.collect(session, today=today)
+    if not digests:
+        print(f"no reminders as of {today.isoformat()}: nothing overdue or pending")
+        return 0
+    if not args.send:
+        for digest in digests:
+            person = f"{one_line(digest.full_name)} <{one_line(digest.email)}>"
+            print(f"== {person}: {reminders.summary(digest)}")
+            print("\n".join(reminders.sections(digest)), end="\n\n")
+        print(f"{len(digests)} people to remind as of {today.isoformat()} (--send e-mails them)")
+        return 0
+    try:
+        mailer = SmtpMailer(Settings())
+    except ValueError as exc:
+        return _fail(f"CLUSTERCASE_SMTP_FROM: {exc}")
+
+    def report(result: reminders.DeliveryResult) -> None:
+        outcome = "sent" if result.sent else f"failed: {result.error}"
+        print(f"  {one_line(result.email)}: {outcome}", file=sys.stderr, flush=True)
+
+    print(f"sending {len(digests)} reminders via {mailer.endpoint}", file=sys.stderr, flush=True)
+    try:
+        with mailer:
+            results = reminders.deliver(digests, mailer.send, on_result=report)
+    except MailUnavailable as exc:
+        return _fail(f"{exc}; no reminder was sent")
+    failed = sum(not result.sent for result in results)
+    print(f"reminders: {len(results) - failed} sent, {failed} failed")
+    return 1 if failed else 0
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help="only into an empty database")
     demo.set_defaults(handler=_seed_demo)
     seed.add_parser("logins", help="print the demo logins").set_defaults(handler=_demo_logins)
+    synthetic = seed.add_parser("synthetic", help="a large generated portfolio, for scale tests")
+    synthetic.add_argument("--engagements", type=_positive, required=True, help="how many")
+    synthetic.add_argument("--seed", type=int, default=2018, help="same seed, same content")
+    synthetic.add_argument("--append", action="store_true", help="add to the seed's ones")
+    synthetic.set_defaults(handler=_seed_synthetic)
 
     users = commands.add_parser("users", help="accounts").add_subparsers(
         dest="users_command", required=True
@@ -154,6 +274,23 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--region", help="NUTS code (stakeholders)")
     client.add_argument("--partnership", help="acronym (stakeholders)")
     create.set_defaults(handler=_users_create)
+
+    from app.vocab import ReportKind
+
+    render = commands.add_parser("render", help="render a report to a PDF file (not stored)")
+    render.add_argument("reference", help="the engagement's reference, e.g. EOCIC-2018-BE3")
+    render.add_argument("--kind", required=True, choices=[k.value for k in ReportKind])
+    render.add_argument("--out", required=True, help="the PDF file to write")
+    render.set_defaults(handler=_render)
+
+    remind = commands.add_parser(
+        "remind", help="overdue milestones and pending responses, per person (--send e-mails)"
+    )
+    remind.add_argument("--send", action="store_true", help="e-mail each person their digest")
+    remind.add_argument(
+        "--today", type=_iso_date, default=None, help="YYYY-MM-DD instead of today's date"
+    )
+    remind.set_defaults(handler=_remind)
     return parser
 
 

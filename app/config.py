@@ -22,6 +22,19 @@ class Settings(BaseSettings):
     # A statement that runs longer than this on PostgreSQL is cancelled: requests share the event
     # loop with the database call, so an unbounded query must not hold a worker.
     db_statement_timeout_ms: int = 5000
+    # PDF rendering runs in worker processes (per app process): this many at once, this many
+    # more waiting; beyond that a render request answers 503 with Retry-After.
+    render_workers: int = 2
+    render_queue: int = 8
+    render_timeout_s: float = 120.0
+    # Reminder e-mails (`clustercase remind --send`): one SMTP connection per run.
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "ClusterCase <noreply@clustercase.example>"
+    smtp_timeout_s: float = 10.0
 
 
 @lru_cache

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from app.config import Settings
 from app.db import make_engine
+from app.migrate import include_name
 from app.models import Base
 
 config = context.config
@@ -23,6 +24,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
 
 
@@ -32,6 +34,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -19,6 +19,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from app.models import User
+from app.reports.pool import RenderPool
 from app.security import issue_token
 from app.vocab import Role
 
@@ -79,10 +80,21 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 TEST_SECRET_KEY = "test-signing-key-" + "k" * 40
 
 
+@pytest.fixture(scope="session")
+def renderer() -> Iterator[RenderPool]:
+    """One real pool of report-rendering processes for the whole run (they start on first use)."""
+    pool = RenderPool(workers=2, queue=8, timeout_s=120)
+    yield pool
+    pool.shutdown()
+
+
 @pytest.fixture
-def app(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[object]:
+def app(
+    database_url: str, session_factory: sessionmaker[Session], renderer: RenderPool
+) -> Iterator[object]:
     application = create_app(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
     application.state.sessionmaker = session_factory
+    application.state.renderer = renderer
     yield application
     application.state.engine.dispose()
 

@@ -13,6 +13,8 @@ from app.models import (
     EngagementMember,
     Evidence,
     EvidenceLink,
+    Indicator,
+    Measurement,
     Milestone,
     Mission,
     Partnership,
@@ -20,6 +22,7 @@ from app.models import (
     RecommendationBottleneck,
     Region,
     Report,
+    StatusUpdate,
     User,
 )
 from app.vocab import (
@@ -205,3 +208,63 @@ def make_report(session: Session, engagement: Engagement, **overrides: Any) -> R
     if values["status"] == ReportStatus.PUBLISHED and "published_at" not in values:
         values["published_at"] = datetime.now(UTC)
     return _add(session, Report(engagement_id=engagement.id, **values))
+
+
+def make_status_update(
+    session: Session, recommendation: Recommendation, author: User, **overrides: Any
+) -> StatusUpdate:
+    """A follow-up update row as such: the recommendation's derived status is not recomputed
+    (the API does that; app.services.follow_up.derive_status on demand)."""
+    values: dict[str, Any] = {
+        "response": "accepted",
+        "comment": f"Update {_n()}",
+        "as_of": date(2020, 1, 15),
+        "author_role": author.role,
+    }
+    return _add(
+        session,
+        StatusUpdate(
+            engagement_id=recommendation.engagement_id,
+            recommendation_id=recommendation.id,
+            author_id=author.id,
+            **(values | overrides),
+        ),
+    )
+
+
+def make_indicator(session: Session, recommendation: Recommendation, **overrides: Any) -> Indicator:
+    values: dict[str, Any] = {
+        "name": f"Indicator {_n()}",
+        "unit": "firms",
+        "baseline_value": 100.0,
+        "baseline_year": 2018,
+        "target_value": 200.0,
+        "target_year": 2022,
+    }
+    return _add(
+        session,
+        Indicator(
+            engagement_id=recommendation.engagement_id,
+            recommendation_id=recommendation.id,
+            **(values | overrides),
+        ),
+    )
+
+
+def make_measurement(
+    session: Session, indicator: Indicator, author: User, **overrides: Any
+) -> Measurement:
+    values: dict[str, Any] = {
+        "value": 150.0,
+        "measured_on": date(2020, 6, 30),
+        "author_role": author.role,
+    }
+    return _add(
+        session,
+        Measurement(
+            engagement_id=indicator.engagement_id,
+            indicator_id=indicator.id,
+            author_id=author.id,
+            **(values | overrides),
+        ),
+    )

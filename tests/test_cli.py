@@ -103,3 +103,51 @@ def test_seed_demo_if_empty_loads_once(database: Path) -> None:
     assert second.returncode == 0 and "skipped" in second.stdout
     logins = clustercase(database, "seed", "logins")
     assert "wallonia@clustercase.example" in logins.stdout
+
+
+def test_seed_synthetic_loads_reports_and_refuses_a_second_load(database: Path) -> None:
+    first = clustercase(database, "seed", "synthetic", "--engagements", "5")
+    assert first.returncode == 0, first.stderr
+    assert "5 engagements (SYN-2018-000001 to SYN-2018-000005)" in first.stdout
+    assert "recommendations" in first.stdout and "rows/s" in first.stdout
+    assert "100% 5 engagements" in first.stderr  # progress lines when not on a terminal
+    again = clustercase(database, "seed", "synthetic", "--engagements", "5")
+    assert again.returncode == 2 and "already holds 5 synthetic engagements" in again.stderr
+    more = clustercase(database, "seed", "synthetic", "--engagements", "2", "--append")
+    assert more.returncode == 0 and "SYN-2018-000006 to SYN-2018-000007" in more.stdout
+    zero = clustercase(database, "seed", "synthetic", "--engagements", "0")
+    assert zero.returncode == 2 and "not a positive whole number" in zero.stderr
+
+
+def test_render_writes_the_pdf_with_progress(database: Path, tmp_path: Path) -> None:
+    assert clustercase(database, "seed", "demo").returncode == 0
+    out = tmp_path / "briefing.pdf"
+    done = clustercase(
+        database, "render", "EOCIC-2018-BE3", "--kind", "policy_briefing", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    assert "loading EOCIC-2018-BE3" in done.stderr and "laying out pages" in done.stderr
+    assert f"wrote {out}" in done.stderr and "pages" in done.stderr
+    assert not (tmp_path / "briefing.pdf.partial").exists()
+
+
+def test_render_refuses_unknown_references_and_kinds(database: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    unknown = clustercase(
+        database, "render", "NOPE-1", "--kind", "policy_briefing", "--out", str(out)
+    )
+    assert unknown.returncode == 2 and "no engagement has the reference 'NOPE-1'" in unknown.stderr
+    bad_kind = clustercase(database, "render", "NOPE-1", "--kind", "memo", "--out", str(out))
+    assert bad_kind.returncode == 2 and "invalid choice" in bad_kind.stderr
+    no_dir = clustercase(
+        database,
+        "render",
+        "X",
+        "--kind",
+        "policy_briefing",
+        "--out",
+        str(tmp_path / "no" / "x.pdf"),
+    )
+    assert no_dir.returncode == 2 and "does not exist" in no_dir.stderr
+    assert not out.exists()

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
+from sqlalchemy import bindparam, select
 
 from app.db import DbSession
 from app.models import Engagement, User
@@ -66,15 +67,19 @@ IfMatch = Annotated[
 
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+# Every request runs it: built once, SQLAlchemy reuses it without rebuilding or re-keying it.
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 
 
 async def current_user(
     request: Request, session: DbSession, token: Annotated[str | None, Depends(bearer_scheme)]
 ) -> User:
-    """The active user the bearer token names, or 401. Checked on every request, so a
-    deactivated or deleted user loses access at once."""
+    """The active user the bearer token names, or 401. Checked on every request (no cache),
+    so a deactivated or deleted user loses access at once."""
     user_id = token_subject(token, key=request.app.state.secret_key) if token else None
-    user = session.get(User, user_id) if user_id is not None else None
+    user = None
+    if user_id is not None:
+        user = session.scalars(_USER_BY_ID, {"user_id": user_id}).first()
     if user is None or not user.is_active:
         raise Unauthorized("A valid access token is required")
     session.info["actor_id"] = user.id
@@ -115,6 +120,25 @@ def engagement_access(section: Section, *, write: bool) -> Callable[..., Awaitab
         return engagement
 
     return dependency
+
+
+async def follow_up_recorder(
+    session: DbSession, user: CurrentUser, engagement_id: PathId
+) -> Engagement:
+    """The engagement in the path for recording follow-up: 404 when the caller may not read its
+    recommendations, 403 when it may read but not record (monitors, non-member consultants)."""
+    engagement = session.get(Engagement, engagement_id)
+    if engagement is None or not access.can_read(user, engagement, Section.RECOMMENDATIONS):
+        raise NotFound(f"Engagement {engagement_id} does not exist")
+    if not access.can_record_follow_up(session, user, engagement):
+        raise Forbidden(
+            "Only the client's stakeholders, the engagement's consultants and administrators "
+            "may record follow-up"
+        )
+    return engagement
+
+
+FollowUpRecorder = Annotated[Engagement, Depends(follow_up_recorder)]
 
 
 def _access(section: Section, write: bool) -> Any:

@@ -33,7 +33,9 @@ async def portfolio_summary(session: DbSession, _user: OverseerUser, filters: Fi
     """Summarise the portfolio: counts, implementation rates, overdue milestones, risks."""
     # Written by orjson from plain values: a large portfolio's lists run to tens of thousands
     # of items (see app/services/portfolio.py); the tests check the body against the model.
-    return JSONBytes(service.summary(session, filters, today=date.today()))
+    # The summary is built, written and freed with the garbage collector paused.
+    with service.collector_paused():
+        return JSONBytes(service.summary(session, filters, today=date.today()))
 
 
 def _download(

@@ -12,6 +12,7 @@ from app.models.engagement import (
     PhaseChange,
 )
 from app.models.evidence import Evidence, EvidenceLink
+from app.models.follow_up import Indicator, Measurement, StatusUpdate
 from app.models.mission import Mission, MissionConsultant
 from app.models.recommendation import Recommendation, RecommendationBottleneck
 from app.models.reference import Partnership, Region
@@ -29,7 +30,9 @@ __all__ = [
     "EngagementTheme",
     "Evidence",
     "EvidenceLink",
+    "Indicator",
     "LoginFailure",
+    "Measurement",
     "Milestone",
     "Mission",
     "MissionConsultant",
@@ -39,5 +42,6 @@ __all__ = [
     "RecommendationBottleneck",
     "Region",
     "Report",
+    "StatusUpdate",
     "User",
 ]

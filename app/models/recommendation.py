@@ -22,6 +22,17 @@ class Recommendation(Versioned, Base):
         UniqueConstraint("engagement_id", "id", name="uq_recommendations_engagement_id_id"),
         UniqueConstraint("engagement_id", "code", name="uq_recommendations_engagement_id_code"),
         Index("ix_recommendations_stage", "stage"),
+        # The portfolio summary's tallies, late responses and shared ones (migration 0006).
+        Index(
+            "ix_recommendations_portfolio",
+            "stage",
+            "response",
+            "implementation",
+            "instrument",
+            "shared_at",
+            "engagement_id",
+            "id",
+        ),
     )
 
     engagement_id: Mapped[int] = mapped_column(
@@ -44,6 +55,15 @@ class Recommendation(Versioned, Base):
     implementation: Mapped[Implementation] = mapped_column(
         vocab(Implementation, "implementation"), default=Implementation.NOT_IMPLEMENTED
     )
+    # Derived from the follow-up updates by app/services/follow_up.py, in the same transaction
+    # as each update: the latest rating by the client's stakeholders and by the consultants.
+    # `implementation` is the validated rating when there is one, else the self-assessment.
+    self_assessment: Mapped[Implementation | None] = mapped_column(
+        vocab(Implementation, "self_assessment")
+    )
+    validated_implementation: Mapped[Implementation | None] = mapped_column(
+        vocab(Implementation, "validated_implementation")
+    )
 
     bottleneck_rows: Mapped[list["RecommendationBottleneck"]] = relationship(
         lazy="raise", cascade="all, delete-orphan", passive_deletes=True
@@ -52,6 +72,15 @@ class Recommendation(Versioned, Base):
     @property
     def bottleneck_ids(self) -> list[int]:
         return sorted(row.bottleneck_id for row in self.bottleneck_rows)
+
+    @property
+    def implementation_disagreement(self) -> bool:
+        """The client's self-assessment and the consultants' rating both exist and differ."""
+        return (
+            self.self_assessment is not None
+            and self.validated_implementation is not None
+            and self.self_assessment != self.validated_implementation
+        )
 
 
 class RecommendationBottleneck(Base):

@@ -120,5 +120,6 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         413: "Request body too large",
         422: "Malformed or invalid input",
         429: "Too many failed attempts; see Retry-After",
+        503: "At capacity (e.g. every report renderer busy); see Retry-After",
     }
     return {c: {"model": ErrorOut, "description": descriptions[c]} for c in codes}

@@ -74,6 +74,11 @@ class RecommendationRead(ReadModel):
     shared_at: datetime | None
     response: Response
     implementation: Implementation
+    # Derived from the follow-up updates (the latest stakeholder and consultant ratings);
+    # `implementation` is the consultants' rating when there is one, else the client's.
+    self_assessment: Implementation | None = None
+    validated_implementation: Implementation | None = None
+    implementation_disagreement: bool = False
     # Filled by the service from the evidence links (one query per page).
     evidence: list[EvidenceRef] = []
     version: int

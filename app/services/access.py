@@ -67,6 +67,14 @@ def can_write(session: Session, user: User, engagement: Engagement) -> bool:
     return user.role == Role.CONSULTANT and is_member(session, user, engagement)
 
 
+def can_record_follow_up(session: Session, user: User, engagement: Engagement) -> bool:
+    """Who records follow-up (updates, measurements): whoever may write the engagement, and the
+    client's own stakeholders (on shared recommendations: the caller checks the stage)."""
+    if user.role == Role.STAKEHOLDER:
+        return is_client_of(user, engagement)
+    return can_write(session, user, engagement)
+
+
 def shared_only(user: User) -> bool:
     """Stakeholders see recommendations once shared, and published reports only."""
     return user.role == Role.STAKEHOLDER

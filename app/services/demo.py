@@ -3,11 +3,17 @@
 Idempotent: reference rows are keyed on NUTS code, acronym and e-mail, engagements on their
 reference; whatever is already stored is left exactly as it is (an engagement found by its
 reference is not touched, even if its content differs). Flushes, never commits: the caller
-owns the transaction."""
+owns the transaction.
+
+The story is dated 2018-2020; its recent end (latest missions, follow-up, upcoming milestones)
+is dated from `today`, the seeding day (demo_data/specs.py). Missions, milestones and, for an
+engagement in `follow_up`, its published briefing and follow-up are added by
+app/services/demo_timeline.py."""
 
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -21,9 +27,6 @@ from app.models import (
     EngagementTheme,
     Evidence,
     EvidenceLink,
-    Milestone,
-    Mission,
-    MissionConsultant,
     Partnership,
     PhaseChange,
     Recommendation,
@@ -31,10 +34,12 @@ from app.models import (
     Region,
     User,
 )
+from app.reports.render import render_pdf
 from app.security import hash_password
 from app.services.demo_data import CONSULTANTS, ENGAGEMENTS, PARTNERSHIPS, REGIONS
 from app.services.demo_data.reference import ACCOUNTS, DEMO_PASSWORD
-from app.services.demo_data.specs import EngagementSpec, EvidenceSpec
+from app.services.demo_data.specs import EngagementSpec, EvidenceSpec, Step, instant
+from app.services.demo_timeline import Renderer, add_timeline
 from app.vocab import EngagementKind, Phase, Role
 
 CREATION_NOTE = "Engagement created"
@@ -61,8 +66,10 @@ class _Tally:
         return f"demo data: {counts} created ({self.present} already present)"
 
 
-def seed(session: Session) -> str:
-    """Add whatever part of the demo portfolio is missing; return a one-line summary."""
+def seed(session: Session, *, today: date | None = None, render: Renderer = render_pdf) -> str:
+    """Add whatever part of the demo portfolio is missing, its recent dates counted from
+    `today` (default: the real today); return a one-line summary."""
+    today = today or date.today()
     tally = _Tally()
     ids = _Ids(
         regions=_ensure(session, tally, "regions", Region.nuts_code, Region.id, _regions()),
@@ -80,7 +87,7 @@ def seed(session: Session) -> str:
         if spec.reference in stored:
             tally.present += 1
         else:
-            _add_engagement(session, spec, ids)
+            _add_engagement(session, spec, ids, today=today, render=render)
             tally.created["engagements"] += 1
     return tally.summary()
 
@@ -167,28 +174,25 @@ def demo_logins() -> list[tuple[str, str]]:
     return [(c.email, "consultant") for c in CONSULTANTS] + [(a.email, a.role) for a in ACCOUNTS]
 
 
-def _add_engagement(session: Session, spec: EngagementSpec, ids: _Ids) -> None:
-    engagement = _engagement_row(spec, ids)
+def _add_engagement(
+    session: Session, spec: EngagementSpec, ids: _Ids, *, today: date, render: Renderer
+) -> None:
+    # An engagement in follow-up gets there as it would through the API: its last step is
+    # taken by the workflow once the briefing is published.
+    steps = spec.steps[:-1] if spec.follow_up else spec.steps
+    engagement = _engagement_row(spec, ids, steps, today)
     session.add(engagement)
     session.flush()
-    _add_history(session, engagement, spec)
+    _add_history(session, engagement, spec.created_at, steps, today)
     keys = _add_diagnosis(session, engagement.id, spec)
     keys["recommendation"] = _add_recommendations(session, engagement.id, spec, keys["bottleneck"])
     _add_evidence(session, engagement.id, spec.evidence, keys)
-    _add_missions(session, engagement.id, spec, ids.users)
-    session.add_all(
-        Milestone(
-            engagement_id=engagement.id,
-            title=m.title,
-            due_date=m.due_date,
-            completed_on=m.completed_on,
-        )
-        for m in spec.milestones
-    )
-    session.flush()
+    add_timeline(session, engagement, spec, consultants=ids.users, today=today, render=render)
 
 
-def _engagement_row(spec: EngagementSpec, ids: _Ids) -> Engagement:
+def _engagement_row(
+    spec: EngagementSpec, ids: _Ids, steps: tuple[Step, ...], today: date
+) -> Engagement:
     kind = (
         EngagementKind.PARTNERSHIP_SUPPORT if spec.partnership else EngagementKind.REGIONAL_ADVICE
     )
@@ -199,14 +203,14 @@ def _engagement_row(spec: EngagementSpec, ids: _Ids) -> Engagement:
         kind=kind,
         region_id=ids.regions[spec.region] if spec.region else None,
         partnership_id=ids.partnerships[spec.partnership] if spec.partnership else None,
-        phase=spec.phase,
+        phase=steps[-1].to if steps else Phase.SCOPING,
         phase_before_hold=spec.phase_before_hold,
         planned_start=spec.planned_start,
         planned_end=spec.planned_end,
         lead_consultant_id=ids.users[spec.lead],
         # Dated like the case it imitates, so that portfolio views sort it plausibly.
         created_at=spec.created_at,
-        updated_at=spec.steps[-1].at if spec.steps else spec.created_at,
+        updated_at=instant(steps[-1].at, today) if steps else spec.created_at,
         theme_rows=[EngagementTheme(theme=t) for t in spec.themes],
         objective_rows=[EngagementObjective(objective=o) for o in spec.objectives],
         # The lead is a member too (dict.fromkeys: ordered, without duplicates).
@@ -217,7 +221,13 @@ def _engagement_row(spec: EngagementSpec, ids: _Ids) -> Engagement:
     )
 
 
-def _add_history(session: Session, engagement: Engagement, spec: EngagementSpec) -> None:
+def _add_history(
+    session: Session,
+    engagement: Engagement,
+    created_at: datetime,
+    steps: tuple[Step, ...],
+    today: date,
+) -> None:
     """The phase history as the workflow would have written it, from creation on."""
     actor = engagement.lead_consultant_id
     session.add(
@@ -227,11 +237,11 @@ def _add_history(session: Session, engagement: Engagement, spec: EngagementSpec)
             to_phase=Phase.SCOPING,
             note=CREATION_NOTE,
             actor_id=actor,
-            at=spec.created_at,
+            at=created_at,
         )
     )
     previous = Phase.SCOPING
-    for step in spec.steps:
+    for step in steps:
         session.add(
             PhaseChange(
                 engagement_id=engagement.id,
@@ -239,7 +249,7 @@ def _add_history(session: Session, engagement: Engagement, spec: EngagementSpec)
                 to_phase=step.to,
                 note=step.note,
                 actor_id=actor,
-                at=step.at,
+                at=instant(step.at, today),
             )
         )
         previous = step.to
@@ -352,26 +362,4 @@ def _evidence_row(engagement_id: int, e: EvidenceSpec) -> Evidence:
         indicator_year=indicator.year if indicator else None,
         benchmark_value=indicator.benchmark_value if indicator else None,
         benchmark_label=indicator.benchmark_label if indicator else None,
-    )
-
-
-def _add_missions(
-    session: Session, engagement_id: int, spec: EngagementSpec, users: Mapping[str, int]
-) -> None:
-    session.add_all(
-        Mission(
-            engagement_id=engagement_id,
-            kind=m.kind,
-            title=m.title,
-            start_date=m.start_date,
-            end_date=m.end_date,
-            location=m.location,
-            participants_count=m.participants_count,
-            participant_organisations=list(m.organisations),
-            summary=m.summary,
-            outcomes=m.outcomes,
-            follow_up=m.follow_up,
-            consultant_rows=[MissionConsultant(user_id=users[email]) for email in m.consultants],
-        )
-        for m in spec.missions
     )

@@ -35,6 +35,17 @@ class TooManyAttempts(AppError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class Busy(AppError):
+    """The service is at capacity for this kind of work; the client should retry later."""
+
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class NotFound(AppError):
     status_code = 404
     code = "not_found"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEntry, Engagement, User
-from app.vocab import BottleneckStatus, Role
+from app.vocab import BottleneckStatus, Role, Stage
 from tests.conftest import bearer
 from tests.factories import (
     link_evidence,
@@ -17,6 +17,7 @@ from tests.factories import (
     make_challenge,
     make_engagement,
     make_evidence,
+    make_indicator,
     make_milestone,
     make_mission,
     make_recommendation,
@@ -32,6 +33,7 @@ def _world(db: Session) -> dict[str, int]:
     challenge = make_challenge(db, engagement)
     bottleneck = make_bottleneck(db, engagement, status=BottleneckStatus.CONFIRMED)
     evidence = make_evidence(db, engagement)
+    shared = make_recommendation(db, engagement, stage=Stage.SHARED)
     return {
         "engagement": engagement.id,
         "region": make_region(db).id,
@@ -43,6 +45,8 @@ def _world(db: Session) -> dict[str, int]:
         "mission": make_mission(db, engagement).id,
         "milestone": make_milestone(db, engagement).id,
         "consultant": make_user(db).id,
+        "shared": shared.id,
+        "indicator": make_indicator(db, shared).id,
     }
 
 
@@ -95,6 +99,42 @@ WRITES: list[tuple[str, str, Any, list[tuple[str, str]]]] = [
         [("update", "recommendation")],
     ),
     ("DELETE", f"{E}/recommendations/{{recommendation}}", None, [("delete", "recommendation")]),
+    (
+        "POST",
+        f"{E}/recommendations/{{shared}}/updates",
+        {"response": "accepted", "implementation": "some_respects", "comment": "Board set up"},
+        [("create", "status_update"), ("update", "recommendation")],
+    ),
+    (
+        "POST",
+        f"{E}/recommendations/{{shared}}/indicators",
+        {
+            "name": "Cluster members",
+            "baseline_value": 40,
+            "baseline_year": 2018,
+            "target_value": 80,
+            "target_year": 2022,
+        },
+        [("create", "indicator")],
+    ),
+    (
+        "PATCH",
+        f"{E}/recommendations/{{shared}}/indicators/{{indicator}}",
+        {"target_value": 90},
+        [("update", "indicator")],
+    ),
+    (
+        "POST",
+        f"{E}/recommendations/{{shared}}/indicators/{{indicator}}/measurements",
+        {"value": 55, "measured_on": "2020-06-30"},
+        [("create", "measurement")],
+    ),
+    (
+        "DELETE",
+        f"{E}/recommendations/{{shared}}/indicators/{{indicator}}",
+        None,
+        [("delete", "indicator")],
+    ),
     (
         "POST",
         f"{E}/missions",

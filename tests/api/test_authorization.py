@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.models import User
-from app.vocab import BottleneckStatus, Role, Stage
+from app.vocab import BottleneckStatus, ReportStatus, Role, Stage
 from tests.conftest import bearer
 from tests.factories import (
     add_member,
@@ -23,11 +23,14 @@ from tests.factories import (
     make_challenge,
     make_engagement,
     make_evidence,
+    make_indicator,
+    make_measurement,
     make_milestone,
     make_mission,
     make_partnership,
     make_recommendation,
     make_region,
+    make_report,
     make_user,
 )
 
@@ -46,7 +49,7 @@ STAKEHOLDER_SECTIONS = {"engagement", "milestones", "recommendations", "reports"
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str  # any | admin | overseer | staff | read | write
+    kind: str  # any | admin | overseer | staff | read | write | follow_up
     section: str = ""
 
     def expected(self, role: str) -> str:
@@ -67,6 +70,8 @@ class Rule:
             return "404"
         if self.kind == "read":
             return "ok"
+        if self.kind == "follow_up" and role == "stakeholder_own":
+            return "ok"  # the client records its response and measurements
         return "ok" if role in ("member", "admin") else "403"
 
 
@@ -81,6 +86,9 @@ def write(section: str) -> Rule:
     return Rule("write", section)
 
 
+FOLLOW_UP = Rule("follow_up", "recommendations")
+
+
 E = "/api/v1/engagements/{engagement_id}"
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/auth/me"): ANY,
@@ -89,6 +97,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/users/{user_id}"): ADMIN,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
     ("GET", "/api/v1/audit"): OVERSEER,
+    ("GET", "/api/v1/portfolio/summary"): OVERSEER,
+    ("GET", "/api/v1/portfolio/engagements.csv"): OVERSEER,
+    ("GET", "/api/v1/portfolio/engagements.xlsx"): OVERSEER,
+    ("GET", "/api/v1/portfolio/recommendations.csv"): OVERSEER,
+    ("GET", "/api/v1/portfolio/recommendations.xlsx"): OVERSEER,
     ("GET", "/api/v1/regions"): ANY,
     ("POST", "/api/v1/regions"): ADMIN,
     ("GET", "/api/v1/regions/{region_id}"): ANY,
@@ -128,6 +141,33 @@ for collection, item_id, section in (
         ("PATCH", item): write(section),
         ("DELETE", item): write(section),
     }
+R = f"{E}/recommendations/{{recommendation_id}}"
+IND = f"{R}/indicators/{{indicator_id}}"
+RULES |= {
+    ("GET", f"{R}/updates"): read("recommendations"),
+    ("POST", f"{R}/updates"): FOLLOW_UP,
+    ("GET", f"{R}/indicators"): read("recommendations"),
+    ("POST", f"{R}/indicators"): write("recommendations"),
+    ("GET", IND): read("recommendations"),
+    ("PATCH", IND): write("recommendations"),
+    ("DELETE", IND): write("recommendations"),
+    ("GET", f"{IND}/measurements"): read("recommendations"),
+    ("POST", f"{IND}/measurements"): FOLLOW_UP,
+    ("DELETE", f"{IND}/measurements/{{measurement_id}}"): write("recommendations"),
+}
+RP = f"{E}/reports"
+RULES |= {
+    ("GET", RP): read("reports"),  # stakeholders: published versions only
+    ("POST", RP): write("reports"),
+    ("GET", f"{RP}/preview"): read("internal"),  # shows drafts
+    ("GET", f"{RP}/{{report_id}}"): read("reports"),
+    ("GET", f"{RP}/{{report_id}}/pdf"): read("reports"),
+    ("POST", f"{RP}/{{report_id}}/publish"): write("reports"),
+}
+RULES |= {
+    ("GET", "/api/v1/library/recommendations"): ANY,  # shared ones only, for every role
+    ("GET", f"{E}/bottlenecks/{{bottleneck_id}}/similar-recommendations"): read("diagnosis"),
+}
 PUBLIC = {("POST", "/api/v1/auth/token")}
 
 
@@ -168,6 +208,7 @@ def world(db: Session) -> World:
     evidence = make_evidence(db, engagement)
     link = link_evidence(db, evidence, bottleneck=bottleneck)
     shared = make_recommendation(db, engagement, bottlenecks=[bottleneck], stage=Stage.SHARED)
+    indicator = make_indicator(db, shared)
     users = {
         "member": member,
         "outsider": make_user(db, role=Role.CONSULTANT),
@@ -183,6 +224,9 @@ def world(db: Session) -> World:
         "evidence_id": evidence.id,
         "link_id": link.id,
         "recommendation_id": shared.id,
+        "indicator_id": indicator.id,
+        "measurement_id": make_measurement(db, indicator, member).id,
+        "report_id": make_report(db, engagement, status=ReportStatus.PUBLISHED).id,
         "mission_id": make_mission(db, engagement).id,
         "milestone_id": make_milestone(db, engagement).id,
         "region_id": own.id,

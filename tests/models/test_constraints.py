@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from app.models import EvidenceLink, RecommendationBottleneck, User
-from app.vocab import EngagementKind, Relation, Role
+from app.vocab import EngagementKind, Relation, ReportStatus, Role
 from tests.factories import (
     make_bottleneck,
     make_challenge,
@@ -17,6 +17,7 @@ from tests.factories import (
     make_partnership,
     make_recommendation,
     make_region,
+    make_report,
 )
 
 
@@ -192,5 +193,26 @@ def test_stakeholder_is_bound_to_exactly_one_client(db: Session) -> None:
         db,
         lambda: db.add(
             User(email="d@x.org", full_name="D", role=Role.STAKEHOLDER, region_id=region.id)
+        ),
+    )
+
+
+def test_published_reports_cannot_be_changed_or_deleted(db: Session) -> None:
+    engagement = make_engagement(db)
+    draft = make_report(db, engagement)
+    published = make_report(db, engagement, version_number=2, status=ReportStatus.PUBLISHED)
+    for statement in (
+        "UPDATE reports SET title = 'rewritten' WHERE id = :id",
+        "UPDATE reports SET pdf = :pdf WHERE id = :id",
+        "DELETE FROM reports WHERE id = :id",
+    ):
+        assert refused(
+            db, lambda s=statement: db.execute(text(s), {"id": published.id, "pdf": b"x"})
+        )
+    # Drafts stay writable: publishing is an update of a draft row.
+    assert not refused(
+        db,
+        lambda: db.execute(
+            text("UPDATE reports SET title = 'retitled' WHERE id = :id"), {"id": draft.id}
         ),
     )

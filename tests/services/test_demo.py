@@ -1,10 +1,16 @@
 """The demo portfolio: its content, idempotence, the workflow gates of each engagement's
-phase, and `clustercase seed demo` end to end."""
+phase, and `clustercase seed demo` end to end (the follow-up of the engagements in `follow_up`
+is tested in test_demo_follow_up.py).
+
+A briefing render costs about a second, so the tests that are not about the PDF seed with a
+stand-in renderer; the CLI test and the briefing test of test_demo_follow_up.py render for
+real."""
 
 import os
 import re
 import subprocess
 import sys
+from datetime import date
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -13,6 +19,7 @@ from sqlalchemy import Select, create_engine, func, select
 from sqlalchemy.orm import Session
 
 from app.models import (
+    AuditEntry,
     Base,
     Bottleneck,
     Challenge,
@@ -22,6 +29,8 @@ from app.models import (
     EngagementTheme,
     Evidence,
     EvidenceLink,
+    Indicator,
+    Measurement,
     Milestone,
     Mission,
     MissionConsultant,
@@ -30,11 +39,23 @@ from app.models import (
     Recommendation,
     RecommendationBottleneck,
     Region,
+    Report,
+    StatusUpdate,
     User,
 )
+from app.reports.render import RenderedPdf
+from app.reports.viewmodel import ReportView
 from app.services import demo
 from app.services.demo_data import ENGAGEMENTS
-from app.vocab import BottleneckStatus, EngagementKind, Phase, Relation, Stage
+from app.vocab import (
+    BottleneckStatus,
+    EngagementKind,
+    Phase,
+    Relation,
+    ReportKind,
+    ReportStatus,
+    Stage,
+)
 from tests.factories import make_region, make_user
 
 FIRST_RUN = (
@@ -47,7 +68,14 @@ SECOND_RUN = (
     "0 other logins, 0 engagements created "
     "(31 already present)"
 )
-MAIN_LINE = [Phase.SCOPING, Phase.DIAGNOSIS, Phase.RECOMMENDATIONS, Phase.REPORTING]
+MAIN_LINE = [
+    Phase.SCOPING,
+    Phase.DIAGNOSIS,
+    Phase.RECOMMENDATIONS,
+    Phase.REPORTING,
+    Phase.FOLLOW_UP,
+]
+FOLLOW_UP = {spec.reference: spec.follow_up for spec in ENGAGEMENTS if spec.follow_up}
 TABLES: list[type[Base]] = [
     Region,
     Partnership,
@@ -66,7 +94,25 @@ TABLES: list[type[Base]] = [
     Mission,
     MissionConsultant,
     Milestone,
+    Report,
+    StatusUpdate,
+    Indicator,
+    Measurement,
+    AuditEntry,
 ]
+
+
+def stand_in_render(view: ReportView) -> RenderedPdf:
+    """Not a PDF: for the tests where the briefing's bytes are not under test."""
+    return RenderedPdf(f"stand-in {view.kind} v{view.version_number}".encode(), 1, 0)
+
+
+def _seed(db: Session, today: date | None = None) -> str:
+    return demo.seed(db, today=today, render=stand_in_render)
+
+
+def _engagement(db: Session, reference: str) -> Engagement:
+    return db.scalars(select(Engagement).where(Engagement.reference == reference)).one()
 
 
 def _count(db: Session, model: type[Base]) -> int:
@@ -78,7 +124,7 @@ def _counts(db: Session) -> dict[str, int]:
 
 
 def test_seed_creates_the_portfolio_the_content_describes(db: Session) -> None:
-    assert demo.seed(db) == FIRST_RUN
+    assert _seed(db) == FIRST_RUN
     regions = {(r.nuts_code, r.country_code, r.nuts_level) for r in db.scalars(select(Region))}
     assert regions == {
         ("ES13", "ES", 2), ("FRB0", "FR", 2), ("FI1D", "FI", 2), ("FRE", "FR", 1),
@@ -102,18 +148,18 @@ def test_seed_creates_the_portfolio_the_content_describes(db: Session) -> None:
                         "adpack@clustercase.example": (None, adpack)}  # fmt: skip
     phases = {e.reference: e.phase.value for e in db.scalars(select(Engagement))}
     assert phases == {
-        "EOCIC-2018-BE3": "reporting",
-        "EOCIC-2018-FRE": "recommendations",
+        "EOCIC-2018-BE3": "follow_up",
+        "EOCIC-2018-FRE": "reporting",
         "EOCIC-2018-SI": "diagnosis",
         "EOCIC-2018-SE31": "recommendations",
-        "EOCIC-2018-ADPACK": "reporting",
+        "EOCIC-2018-ADPACK": "follow_up",
         "EOCIC-2018-LT": "on_hold",
         "EOCIC-2019-ES13": "scoping",
     }
 
 
 def test_item_counts_match_the_content(db: Session) -> None:
-    demo.seed(db)
+    _seed(db)
     counts = _counts(db)
     expected = {
         "phase_changes": sum(len(s.steps) + 1 for s in ENGAGEMENTS),
@@ -129,6 +175,12 @@ def test_item_counts_match_the_content(db: Session) -> None:
         "mission_consultants": sum(len(m.consultants) for s in ENGAGEMENTS for m in s.missions),
         "milestones": sum(len(s.milestones) for s in ENGAGEMENTS),
         "engagement_members": sum(len({s.lead, *s.members}) for s in ENGAGEMENTS),
+        "reports": len(FOLLOW_UP),
+        "recommendation_updates": sum(len(f.updates) for f in FOLLOW_UP.values()),
+        "indicators": sum(len(f.indicators) for f in FOLLOW_UP.values()),
+        "indicator_measurements": sum(
+            len(i.measurements) for f in FOLLOW_UP.values() for i in f.indicators
+        ),
     }
     assert {name: counts[name] for name in expected} == expected
     assert expected["evidence_links"] >= 30 and expected["recommendations"] >= 10
@@ -137,16 +189,16 @@ def test_item_counts_match_the_content(db: Session) -> None:
 
 
 def test_seeding_twice_creates_nothing_the_second_time(db: Session) -> None:
-    demo.seed(db)
+    _seed(db)
     before = _counts(db)
-    assert demo.seed(db) == SECOND_RUN
+    assert _seed(db) == SECOND_RUN
     assert _counts(db) == before
 
 
 def test_seed_keeps_and_reuses_rows_already_present(db: Session) -> None:
     region = make_region(db, nuts_code="BE3", name="Région wallonne", country_code="BE")
     make_user(db, email="katrin.vogel@clustercase.example", full_name="K. Vogel")
-    summary = demo.seed(db)
+    summary = _seed(db)
     assert summary == (
         "demo data: 9 regions, 6 partnerships, 3 consultants, "
         "4 other logins, 7 engagements created "
@@ -199,6 +251,18 @@ def _reporting_gate(db: Session, eid: int) -> list[str]:
     return problems + [f"{r.code} has no actor" for r in live if not r.responsible_actor.strip()]
 
 
+def _follow_up_gate(db: Session, eid: int) -> list[str]:
+    """Problems of the gate to `follow_up`: a published policy briefing."""
+    published = db.scalar(
+        select(func.count()).where(
+            Report.engagement_id == eid,
+            Report.kind == ReportKind.POLICY_BRIEFING,
+            Report.status == ReportStatus.PUBLISHED,
+        )
+    )
+    return [] if published else ["no published policy briefing"]
+
+
 def _gate_problems(db: Session, engagement: Engagement) -> list[str]:
     """Every gate up to the engagement's phase (the phase it left, when on hold)."""
     reached = MAIN_LINE.index(engagement.phase_before_hold or engagement.phase)
@@ -210,11 +274,13 @@ def _gate_problems(db: Session, engagement: Engagement) -> list[str]:
         problems += _recommendations_gate(db, eid)
     if reached >= 3:
         problems += _reporting_gate(db, eid)
+    if reached >= 4:
+        problems += _follow_up_gate(db, eid)
     return problems
 
 
 def test_every_engagement_meets_the_gates_of_its_phase(db: Session) -> None:
-    demo.seed(db)
+    _seed(db)
     engagements = db.scalars(select(Engagement).order_by(Engagement.reference)).all()
     problems = {e.reference: _gate_problems(db, e) for e in engagements}
     assert problems == {e.reference: [] for e in engagements}
@@ -225,7 +291,7 @@ def test_every_engagement_meets_the_gates_of_its_phase(db: Session) -> None:
 
 def test_gate_check_catches_a_broken_engagement(db: Session) -> None:
     """The check above would notice: drop Wallonia's supports links and blank an actor."""
-    demo.seed(db)
+    _seed(db)
     wallonia = db.scalars(select(Engagement).where(Engagement.reference == "EOCIC-2018-BE3")).one()
     for link in db.scalars(select(EvidenceLink).where(EvidenceLink.engagement_id == wallonia.id)):
         db.delete(link)
@@ -239,10 +305,14 @@ def test_gate_check_catches_a_broken_engagement(db: Session) -> None:
     problems = _gate_problems(db, wallonia)
     assert sum(p.endswith("unsupported") for p in problems) == 3
     assert "R1 has no actor" in problems
+    # Hauts-de-France, in reporting, has no briefing yet: the follow-up gate would say so.
+    assert _follow_up_gate(db, _engagement(db, "EOCIC-2018-FRE").id) == [
+        "no published policy briefing"
+    ]
 
 
 def test_every_confirmed_bottleneck_has_supporting_evidence(db: Session) -> None:
-    demo.seed(db)
+    _seed(db)
     confirmed = _ids(
         db, select(Bottleneck.id).where(Bottleneck.status == BottleneckStatus.CONFIRMED)
     )
@@ -253,7 +323,7 @@ def test_every_confirmed_bottleneck_has_supporting_evidence(db: Session) -> None
 
 
 def test_phase_history_runs_from_creation_to_the_current_phase(db: Session) -> None:
-    demo.seed(db)
+    _seed(db)
     for engagement in db.scalars(select(Engagement)):
         history = db.scalars(
             select(PhaseChange)
@@ -271,7 +341,7 @@ def test_phase_history_runs_from_creation_to_the_current_phase(db: Session) -> N
 
 
 def test_every_url_is_https(db: Session) -> None:
-    demo.seed(db)
+    _seed(db)
     urls = list(db.scalars(select(Evidence.url).where(Evidence.url.is_not(None))))
     urls += list(db.scalars(select(Partnership.website).where(Partnership.website.is_not(None))))
     assert len(urls) >= 15
@@ -279,7 +349,7 @@ def test_every_url_is_https(db: Session) -> None:
 
 
 def test_indicator_evidence_is_complete_and_benchmarked(db: Session) -> None:
-    demo.seed(db)
+    _seed(db)
     indicators = db.scalars(select(Evidence).where(Evidence.kind == "indicator")).all()
     assert len(indicators) >= 5
     for e in indicators:
@@ -289,7 +359,7 @@ def test_indicator_evidence_is_complete_and_benchmarked(db: Session) -> None:
 
 
 def test_engagements_keep_the_client_team_and_text_rules(db: Session) -> None:
-    demo.seed(db)
+    _seed(db)
     members = {(m.engagement_id, m.user_id) for m in db.scalars(select(EngagementMember))}
     for e in db.scalars(select(Engagement)):
         assert re.fullmatch(r"EOCIC-20(18|19)-[A-Z0-9]{2,6}", e.reference)
@@ -335,5 +405,7 @@ def test_cli_seeds_a_fresh_database_twice(tmp_path: Path) -> None:
         with Session(engine) as session:
             assert _count(session, Engagement) == 7
             assert _count(session, Region) == 10
+            pdfs = session.scalars(select(Report.pdf)).all()
+            assert len(pdfs) == 2 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
     finally:
         engine.dispose()

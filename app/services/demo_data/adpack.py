@@ -1,8 +1,9 @@
 """AdPack (ESCP-4i): support for the partnership's internationalisation strategy. Phase:
-reporting. Illustrative content."""
+follow_up (the follow-up itself is in follow_up.py). Illustrative content."""
 
 from datetime import UTC, date, datetime
 
+from app.services.demo_data.follow_up import ADPACK_FOLLOW_UP
 from app.services.demo_data.reference import ELODIE, TOMAS
 from app.services.demo_data.specs import (
     BottleneckSpec,
@@ -14,6 +15,8 @@ from app.services.demo_data.specs import (
     MissionSpec,
     RecommendationSpec,
     Step,
+    days_ago,
+    days_ahead,
 )
 from app.vocab import (
     BottleneckStatus,
@@ -57,6 +60,11 @@ ADPACK = EngagementSpec(
             Phase.REPORTING,
             datetime(2019, 3, 18, 11, 0, tzinfo=UTC),
             "Cards agreed with the coordinator; the Singapore office idea was dropped.",
+        ),
+        Step(
+            Phase.FOLLOW_UP,
+            datetime(2019, 5, 6, 10, 0, tzinfo=UTC),
+            "Briefing sent to the boards of the five clusters; follow-up starts.",
         ),
     ),
     challenges=(
@@ -225,10 +233,36 @@ ADPACK = EngagementSpec(
             outcomes="Two candidate markets; mandate to draft a partnership agreement.",
             follow_up="Coordinator to circulate a draft agreement by February.",
         ),
+        MissionSpec(
+            kind=MissionKind.REMOTE_MEETING,
+            title="Follow-up meeting with the five cluster managers",
+            start_date=date(2019, 11, 14),
+            consultants=(ELODIE, TOMAS),
+            participants_count=7,
+            organisations=("Five AdPack partner clusters",),
+            summary="Progress on the market studies, the co-funding scheme and the agreement.",
+            outcomes="Studies on track; the draft agreement has not reached the boards.",
+            follow_up="Coordinator to put the agreement on the boards' agendas.",
+        ),
+        MissionSpec(
+            kind=MissionKind.REMOTE_MEETING,
+            title="Follow-up call with the coordinator",
+            start_date=days_ago(21),
+            consultants=(TOMAS,),
+            participants_count=2,
+            organisations=("AdPack coordinator",),
+            summary="Updates on R1-R3 and the indicators.",
+            outcomes="R3 still without an answer from the partnership.",
+            follow_up="Observatory to send the boards a one-page note on R3.",
+        ),
     ),
     milestones=(
         MilestoneSpec("Work plan agreed", date(2018, 10, 12), date(2018, 10, 12)),
         MilestoneSpec("Member survey closed", date(2018, 11, 30), date(2018, 11, 30)),
-        MilestoneSpec("Strategy briefing delivered", date(2019, 4, 30)),
+        MilestoneSpec("Strategy briefing delivered", date(2019, 4, 30), date(2019, 4, 26)),
+        # Overdue, and meant to be: the portfolio flags AdPack for it.
+        MilestoneSpec("Partnership agreement signed by the five boards", date(2019, 12, 31)),
+        MilestoneSpec("Joint mission to the second target market", days_ahead(50)),
     ),
+    follow_up=ADPACK_FOLLOW_UP,
 )

@@ -1,5 +1,5 @@
-"""Hauts-de-France (FRE): adapting clusters to skills gaps. Phase: recommendations.
-Illustrative content."""
+"""Hauts-de-France (FRE): adapting clusters to skills gaps. Phase: reporting, resumed after a
+pause (its briefing is not published yet). Illustrative content."""
 
 from datetime import UTC, date, datetime
 
@@ -15,6 +15,8 @@ from app.services.demo_data.specs import (
     MissionSpec,
     RecommendationSpec,
     Step,
+    days_ago,
+    days_ahead,
 )
 from app.vocab import (
     BottleneckStatus,
@@ -53,6 +55,21 @@ HAUTS_DE_FRANCE = EngagementSpec(
             Phase.RECOMMENDATIONS,
             datetime(2018, 12, 10, 9, 20, tzinfo=UTC),
             "Survey results confirm the training and governance bottlenecks.",
+        ),
+        Step(
+            Phase.REPORTING,
+            datetime(2019, 3, 11, 14, 0, tzinfo=UTC),
+            "Cards reviewed by the region; drafting the policy briefing.",
+        ),
+        Step(
+            Phase.ON_HOLD,
+            datetime(2019, 6, 17, 11, 0, tzinfo=UTC),
+            "The region asks to wait for its next training and career guidance contract.",
+        ),
+        Step(
+            Phase.REPORTING,
+            days_ago(100),
+            "Resumed: the briefing is brought in line with the region's new skills contract.",
         ),
     ),
     challenges=(
@@ -221,10 +238,24 @@ HAUTS_DE_FRANCE = EngagementSpec(
             outcomes="Broad support for a funded skills role in the clusters.",
             follow_up="Draft recommendation cards for the region's review in January.",
         ),
+        MissionSpec(
+            kind=MissionKind.REMOTE_MEETING,
+            title="Briefing review with the economic development directorate",
+            start_date=days_ago(30),
+            consultants=(TOMAS, ELODIE),
+            participants_count=6,
+            organisations=("Région Hauts-de-France (economic development directorate)",),
+            summary="Went through the draft briefing against the region's new skills contract.",
+            outcomes="Cards still hold; R1 to name the new contract as its funding source.",
+            follow_up="Final draft to the region ahead of the publication date.",
+        ),
     ),
     milestones=(
         MilestoneSpec("Scoping note agreed", date(2018, 6, 15), date(2018, 6, 20)),
         MilestoneSpec("Member survey closed", date(2018, 9, 30), date(2018, 9, 28)),
-        MilestoneSpec("Recommendation cards reviewed by the region", date(2019, 2, 28)),
+        MilestoneSpec(
+            "Recommendation cards reviewed by the region", date(2019, 2, 28), date(2019, 3, 8)
+        ),
+        MilestoneSpec("Policy briefing published", days_ahead(45)),
     ),
 )

@@ -1,5 +1,5 @@
 """North-Middle Sweden (SE31): an integration and coordination function for the cluster
-landscape. Phase: recommendations. Illustrative content."""
+landscape. Phase: recommendations, resumed after a long pause. Illustrative content."""
 
 from datetime import UTC, date, datetime
 
@@ -15,6 +15,8 @@ from app.services.demo_data.specs import (
     MissionSpec,
     RecommendationSpec,
     Step,
+    days_ago,
+    days_ahead,
 )
 from app.vocab import (
     BottleneckStatus,
@@ -53,6 +55,17 @@ NORTH_MIDDLE_SWEDEN = EngagementSpec(
             Phase.RECOMMENDATIONS,
             datetime(2018, 11, 19, 15, 5, tzinfo=UTC),
             "Coordination and funding bottlenecks confirmed at the Falun workshop.",
+        ),
+        Step(
+            Phase.ON_HOLD,
+            datetime(2019, 3, 25, 10, 0, tzinfo=UTC),
+            "The councils pause the work until their new regional development strategies "
+            "are adopted.",
+        ),
+        Step(
+            Phase.RECOMMENDATIONS,
+            days_ago(75),
+            "Resumed at the councils' request: the cards are updated to the new strategies.",
         ),
     ),
     challenges=(
@@ -203,12 +216,25 @@ NORTH_MIDDLE_SWEDEN = EngagementSpec(
             outcomes="Shared view of overlaps; interest in a joint coordination function.",
             follow_up="Regional councils to name contacts for the recommendation drafting.",
         ),
+        MissionSpec(
+            kind=MissionKind.WORKSHOP,
+            title="Restart workshop with the three regional councils",
+            start_date=days_ago(48),
+            location="Falun, Sweden",
+            consultants=(JONAS, KATRIN),
+            participants_count=14,
+            organisations=("Regional councils of Gävleborg, Dalarna and Värmland",),
+            summary="Checked the 2018 diagnosis against the councils' new strategies.",
+            outcomes="Both bottlenecks still stand; R1 to name a host for the function.",
+            follow_up="Revised recommendation cards to the councils before the due date.",
+        ),
     ),
     milestones=(
         MilestoneSpec("Scoping note agreed", date(2018, 5, 31), date(2018, 5, 30)),
         MilestoneSpec(
             "Diagnosis shared with the three regions", date(2018, 11, 30), date(2018, 11, 16)
         ),
-        MilestoneSpec("Recommendation cards delivered", date(2019, 2, 15)),
+        # Planned for February 2019, then set again when the work resumed.
+        MilestoneSpec("Recommendation cards delivered", days_ahead(30)),
     ),
 )

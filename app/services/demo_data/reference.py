@@ -101,13 +101,11 @@ CONSULTANTS: tuple[ConsultantSpec, ...] = (
 
 # One login per role for trying the system; all share DEMO_PASSWORD (demo only).
 DEMO_PASSWORD = "clustercase-demo"
+WALLONIA_OFFICER = "wallonia@clustercase.example"
+ADPACK_OFFICER = "adpack@clustercase.example"
 ACCOUNTS: tuple[AccountSpec, ...] = (
     AccountSpec("admin@clustercase.example", "Demo Administrator", "admin"),
     AccountSpec("monitor@clustercase.example", "Demo DG GROW Officer", "monitor"),
-    AccountSpec(
-        "wallonia@clustercase.example", "Demo Wallonia Officer", "stakeholder", region="BE3"
-    ),
-    AccountSpec(
-        "adpack@clustercase.example", "Demo AdPack Officer", "stakeholder", partnership="AdPack"
-    ),
+    AccountSpec(WALLONIA_OFFICER, "Demo Wallonia Officer", "stakeholder", region="BE3"),
+    AccountSpec(ADPACK_OFFICER, "Demo AdPack Officer", "stakeholder", partnership="AdPack"),
 )

@@ -1,16 +1,22 @@
 """The shapes of the demo content: plain frozen records that app/services/demo.py turns into
 rows. Items inside an engagement refer to each other by short keys (C1, B2, E3, R1), never by
-database ids, so that the content reads like the case file it imitates."""
+database ids, so that the content reads like the case file it imitates.
+
+The story is dated 2018-2020. What must look current (the latest missions, follow-up updates
+and measurements, upcoming milestones, the steps that resumed paused work) is dated
+`days_ago(n)` / `days_ahead(n)` instead: counted from the day the demo is seeded, so a portfolio
+loaded years later still looks alive."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Literal
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, TypeAlias
 
 from app.vocab import (
     BottleneckStatus,
     EvidenceKind,
     FrameworkCondition,
     Horizon,
+    Implementation,
     Instrument,
     MissionKind,
     Objective,
@@ -18,9 +24,40 @@ from app.vocab import (
     Phase,
     Priority,
     Relation,
+    Response,
     Stage,
     Theme,
 )
+
+
+@dataclass(frozen=True)
+class Relative:
+    """A date `days` after the day the demo is seeded (negative: before it)."""
+
+    days: int
+
+
+def days_ago(days: int) -> Relative:
+    return Relative(-days)
+
+
+def days_ahead(days: int) -> Relative:
+    return Relative(days)
+
+
+When: TypeAlias = date | Relative
+
+
+def resolve(when: When, today: date) -> date:
+    """The calendar date of `when` for a demo seeded on `today`."""
+    return today + timedelta(days=when.days) if isinstance(when, Relative) else when
+
+
+def instant(when: datetime | Relative, today: date) -> datetime:
+    """The moment of a workflow step; a relative one at 09:00 UTC on its day."""
+    if isinstance(when, Relative):
+        return datetime.combine(resolve(when, today), time(9), tzinfo=UTC)
+    return when
 
 
 @dataclass(frozen=True)
@@ -66,7 +103,7 @@ class Step:
     """One workflow step after creation: the phase entered, when, and why."""
 
     to: Phase
-    at: datetime
+    at: datetime | Relative
     note: str = ""
 
 
@@ -141,9 +178,9 @@ class RecommendationSpec:
 class MissionSpec:
     kind: MissionKind
     title: str
-    start_date: date
+    start_date: When
     consultants: tuple[str, ...]
-    end_date: date | None = None
+    end_date: When | None = None
     location: str = ""
     participants_count: int = 0
     organisations: tuple[str, ...] = ()
@@ -155,14 +192,70 @@ class MissionSpec:
 @dataclass(frozen=True)
 class MilestoneSpec:
     title: str
-    due_date: date
-    completed_on: date | None = None
+    due_date: When
+    completed_on: When | None = None
+
+
+@dataclass(frozen=True)
+class BriefingSpec:
+    """The policy briefing, rendered as a draft as of `drafted_on`, then published at
+    `published_at` by `author` (a consultant's e-mail): publication shares its recommendations."""
+
+    author: str
+    drafted_on: date
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class UpdateSpec:
+    """A follow-up update of recommendation `recommendation` (its code) by `author` (an e-mail:
+    the client's stakeholder or a consultant)."""
+
+    recommendation: str
+    author: str
+    as_of: When
+    comment: str
+    response: Response | None = None
+    implementation: Implementation | None = None
+
+
+@dataclass(frozen=True)
+class MeasurementSpec:
+    value: float
+    measured_on: When
+    author: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """A results-framework target of a shared recommendation, with its measured values."""
+
+    recommendation: str
+    name: str
+    unit: str
+    baseline_value: float
+    baseline_year: int
+    target_value: float
+    target_year: int
+    measurements: tuple[MeasurementSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowUpSpec:
+    """How an engagement reached `follow_up` (its published briefing) and what happened since:
+    updates in the order they were recorded, and indicators."""
+
+    briefing: BriefingSpec
+    updates: tuple[UpdateSpec, ...] = ()
+    indicators: tuple[IndicatorSpec, ...] = ()
 
 
 @dataclass(frozen=True)
 class EngagementSpec:
     """An engagement and everything in it. The client is a region (NUTS code) or a partnership
-    (acronym), which also fixes the kind; the current phase is where `steps` end."""
+    (acronym), which also fixes the kind; the current phase is where `steps` end. One in
+    `follow_up` has a `follow_up`, and its last step is the one to `follow_up`."""
 
     reference: str
     title: str
@@ -183,6 +276,7 @@ class EngagementSpec:
     recommendations: tuple[RecommendationSpec, ...] = ()
     missions: tuple[MissionSpec, ...] = ()
     milestones: tuple[MilestoneSpec, ...] = ()
+    follow_up: FollowUpSpec | None = None
 
     @property
     def phase(self) -> Phase:

@@ -1,8 +1,9 @@
 """Wallonia (BE3): governance and monitoring of the smart specialisation strategy. Phase:
-reporting. Illustrative content."""
+follow_up (the follow-up itself is in follow_up.py). Illustrative content."""
 
 from datetime import UTC, date, datetime
 
+from app.services.demo_data.follow_up import WALLONIA_FOLLOW_UP
 from app.services.demo_data.reference import ELODIE, KATRIN
 from app.services.demo_data.specs import (
     BottleneckSpec,
@@ -15,6 +16,8 @@ from app.services.demo_data.specs import (
     MissionSpec,
     RecommendationSpec,
     Step,
+    days_ago,
+    days_ahead,
 )
 from app.vocab import (
     BottleneckStatus,
@@ -58,6 +61,11 @@ WALLONIA = EngagementSpec(
             Phase.REPORTING,
             datetime(2019, 1, 28, 16, 40, tzinfo=UTC),
             "Recommendations discussed with the cabinet; drafting the policy briefing.",
+        ),
+        Step(
+            Phase.FOLLOW_UP,
+            datetime(2019, 6, 3, 9, 0, tzinfo=UTC),
+            "Briefing presented to the steering committee; follow-up of R1-R3 starts.",
         ),
     ),
     challenges=(
@@ -266,11 +274,51 @@ WALLONIA = EngagementSpec(
             summary="Walked through the three recommendation cards.",
             outcomes="Cabinet supports R1 and R2; R3 to be discussed with the clusters.",
         ),
+        MissionSpec(
+            kind=MissionKind.WORKSHOP,
+            title="Presentation of the policy briefing to the steering committee",
+            start_date=date(2019, 5, 28),
+            location="Namur, Belgium",
+            consultants=(ELODIE, KATRIN),
+            participants_count=21,
+            organisations=("Steering committee members", "Cabinet of the Minister for Economy"),
+            summary="Presented the published briefing and its three recommendations.",
+            outcomes="Committee asks for a yearly follow-up review with the observatory.",
+            follow_up="Region to send its formal response to each recommendation.",
+        ),
+        MissionSpec(
+            kind=MissionKind.REMOTE_MEETING,
+            title="Follow-up call with IWEPS on the outcome indicators",
+            start_date=date(2020, 2, 6),
+            consultants=(KATRIN,),
+            participants_count=4,
+            organisations=("IWEPS",),
+            summary="Reviewed the baselines of the two pilot domains.",
+            outcomes="Method agreed for the four other domains.",
+        ),
+        MissionSpec(
+            kind=MissionKind.WORKSHOP,
+            title="Yearly follow-up review with the strategy board",
+            start_date=days_ago(36),
+            location="Namur, Belgium",
+            consultants=(ELODIE, KATRIN),
+            participants_count=16,
+            organisations=("Strategy board members", "IWEPS", "Walloon enterprise agency"),
+            summary="Went through the dashboard and the updates on R1-R3 with the board.",
+            outcomes="Disagreement on R1 noted: the board's mandate is not yet in the decree.",
+            follow_up="Mid-term review of the results framework before the next call.",
+        ),
     ),
     milestones=(
         MilestoneSpec("Scoping note agreed", date(2018, 3, 30), date(2018, 3, 28)),
         MilestoneSpec("Diagnosis report delivered", date(2018, 9, 30), date(2018, 10, 2)),
-        MilestoneSpec("Policy briefing submitted", date(2019, 3, 15)),
-        MilestoneSpec("Final presentation to the steering committee", date(2019, 5, 31)),
+        MilestoneSpec("Policy briefing submitted", date(2019, 3, 15), date(2019, 3, 14)),
+        MilestoneSpec(
+            "Final presentation to the steering committee", date(2019, 5, 31), date(2019, 5, 28)
+        ),
+        MilestoneSpec("First outcome dashboard published", date(2020, 11, 30), date(2020, 12, 9)),
+        MilestoneSpec("Yearly follow-up review", days_ago(40), days_ago(36)),
+        MilestoneSpec("Mid-term review of the results framework", days_ahead(75)),
     ),
+    follow_up=WALLONIA_FOLLOW_UP,
 )
