@@ -11,24 +11,17 @@ missed, 2 when the benchmark could not run.
 """
 
 import argparse
-import json
 import os
 import random
 import re
 import resource
-import signal
-import socket
 import subprocess
 import sys
 import time
-import traceback
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, Python puts bench/ on the path, not the repository: import `app` from this
@@ -36,10 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Connection, Engine, insert, make_url, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from app import migrate  # noqa: E402
-from app.db import make_engine  # noqa: E402
 from app.models import (  # noqa: E402
     Engagement,
     EngagementMember,
@@ -50,15 +40,28 @@ from app.models import (  # noqa: E402
     User,
 )
 from app.vocab import Objective, Phase, Theme, label  # noqa: E402
+from bench._common import (  # noqa: E402
+    HOST,
+    BenchError,
+    WrkFigures,
+    add_bounded,
+    free_port,
+    login,
+    parse_bounded,
+    request,
+    reset_database,
+    run,
+    run_wrk,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 
-HOST = "127.0.0.1"
 HEALTH_PATH = "/healthz"
 LIST_PATH = "/api/v1/engagements?limit=50"
 PAGE_SIZE = 50
 GOAL_RATIO = 0.20
 GOAL_P99_MS = 100.0
-READY_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 10.0
 WARMUP_S = 2
 # The first consultant can log in with this, for when the list asks for a bearer token.
 BENCH_EMAIL, BENCH_PASSWORD = "consultant01@bench.example.org", "bench-password-not-secret"
@@ -92,33 +95,11 @@ PHASE_WEIGHTS = {
 OPEN_PHASES = [Phase.SCOPING, Phase.DIAGNOSIS, Phase.RECOMMENDATIONS, Phase.REPORTING]
 
 
-class BenchError(Exception):
-    """The benchmark cannot run, or its measurement would not be valid."""
-
-
 def _entries(table: str, separator: str, fields: int) -> list[list[str]]:
     return [e.split(maxsplit=fields - 1) for e in re.split(separator, table) if e.strip()]
 
 
 # -- data ------------------------------------------------------------------------------------------
-
-
-def reset_database(url: str) -> Engine:
-    """An empty database at `url` with the schema of the migrations (refuses a non-bench name)."""
-    parsed = make_url(url)
-    if "bench" not in Path(parsed.database or "").name:
-        raise BenchError(f"refusing to reset {parsed.database!r}: its name must contain 'bench'")
-    if parsed.get_backend_name() == "sqlite":
-        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        migrate.upgrade(connection)
-    return engine
 
 
 def _insert(connection: Connection, model: Any, rows: list[dict[str, Any]]) -> list[int]:
@@ -245,75 +226,11 @@ def build_data(engine: Engine, engagements: int, seed: int = 2017) -> None:
 # -- server ----------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
-    """uvicorn as production runs it, in a process group of its own (so it can be stopped)."""
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-    command += ["--workers", str(workers), "--host", HOST, "--port", str(port)]
-    command += ["--no-access-log", "--log-level", "warning"]
-    env = os.environ | {
-        "CLUSTERCASE_DATABASE_URL": url,
-        "CLUSTERCASE_ENVIRONMENT": "production",
-        # Every worker must sign and check tokens with the same key.
-        "CLUSTERCASE_SECRET_KEY": "bench-only-" + os.urandom(24).hex(),
-    }
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's process group; SIGKILL it if it is not gone within the timeout."""
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=STOP_TIMEOUT_S)
-
-
-def request(url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> Any:
-    """(status, parsed JSON body or raw bytes) of a GET, or of a POST when `form` is given."""
-    data = urlencode(form).encode() if form is not None else None
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=5) as r:
-            status, body = r.status, r.read()
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read()
-    try:
-        return status, json.loads(body)
-    except ValueError:
-        return status, body
-
-
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchError(f"the server exited with status {server.returncode}")
-        try:
-            if request(f"{base}/readyz", {})[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise BenchError(f"the server was not ready within {READY_TIMEOUT_S:.0f} s")
-
-
 def authorise(base: str, path: str) -> dict[str, str]:
     """Headers to load `path` with: none when it answers 200, else a bench consultant's token."""
     if request(f"{base}{path}", {})[0] != 401:
         return {}
-    form = {"username": BENCH_EMAIL, "password": BENCH_PASSWORD}
-    status, body = request(f"{base}/api/v1/auth/token", {}, form)
-    if status != 200:
-        raise BenchError(f"the list asks for a login, and the login answered {status}: {body!r}")
-    return {"Authorization": f"Bearer {body['access_token']}"}
+    return login(base, BENCH_EMAIL, BENCH_PASSWORD)
 
 
 def check_list(url: str, headers: dict[str, str], engagements: int) -> None:
@@ -332,13 +249,8 @@ def check_list(url: str, headers: dict[str, str], engagements: int) -> None:
 
 
 @dataclass
-class Result:
-    path: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    errors: int  # answers other than 2xx/3xx, and socket errors (timeouts included)
+class Result(WrkFigures):
+    path: str = ""
     cpu_ms: float = 0.0  # server CPU time per request: what the box's other load cannot inflate
     # CPUs kept busy during the load, on average: the server, wrk, and every other process.
     server_cpus: float = 0.0
@@ -346,47 +258,18 @@ class Result:
     other_cpus: float = 0.0
 
 
-_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _figure(pattern: str, output: str) -> re.Match[str]:
-    match = re.search(pattern, output, re.MULTILINE)
-    if match is None:
-        raise BenchError(f"wrk's output has no {pattern!r}:\n{output}")
-    return match
-
-
-def parse_wrk(path: str, output: str) -> Result:
-    """The figures of one `wrk --latency` run."""
-    p50, p99 = (_figure(rf"^\s*{p}%\s+([\d.]+)(us|ms|s|m)\s*$", output) for p in (50, 99))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    sockets = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    return Result(
-        path=path,
-        rps=float(_figure(r"^Requests/sec:\s+([\d.]+)", output).group(1)),
-        p50_ms=float(p50.group(1)) * _UNITS_MS[p50.group(2)],
-        p99_ms=float(p99.group(1)) * _UNITS_MS[p99.group(2)],
-        requests=int(_figure(r"^\s*(\d+) requests in", output).group(1)),
-        errors=(int(non_2xx.group(1)) if non_2xx else 0)
-        + (sum(int(n) for n in sockets.groups()) if sockets else 0),
-    )
-
-
-def run_wrk(base: str, path: str, args: argparse.Namespace, duration: int, headers: dict) -> Result:
+def run_wrk_on(
+    base: str, path: str, args: argparse.Namespace, duration: int, headers: dict
+) -> Result:
     """Load `path` for `duration` seconds; wrk itself is bounded by a timeout too."""
-    command = ["wrk", f"-t{min(2, args.connections)}", f"-c{args.connections}", f"-d{duration}s"]
-    command += ["--latency", "--timeout", "5s", f"{base}{path}"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30)
-    except FileNotFoundError as exc:
-        raise BenchError("wrk is not installed (Debian: apt-get install -y wrk)") from exc
-    if done.returncode != 0:
-        raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    return parse_wrk(path, done.stdout)
+    _, figures = run_wrk(
+        f"{base}{path}",
+        threads=min(2, args.connections),
+        connections=args.connections,
+        duration=duration,
+        headers=headers,
+    )
+    return Result(**asdict(figures), path=path)
 
 
 def server_cpu_s(server: subprocess.Popen[bytes]) -> float:
@@ -423,10 +306,10 @@ def measure(
     results = []
     for path in (HEALTH_PATH, LIST_PATH):
         print(f"warming up GET {path} ({WARMUP_S} s)", flush=True)
-        run_wrk(base, path, args, WARMUP_S, headers)
+        run_wrk_on(base, path, args, WARMUP_S, headers)
         print(f"loading GET {path}: {args.connections} connections, {args.duration} s", flush=True)
         before = server_cpu_s(server), children_cpu_s(), machine_busy_s(), time.monotonic()
-        result = run_wrk(base, path, args, args.duration, headers)
+        result = run_wrk_on(base, path, args, args.duration, headers)
         after = server_cpu_s(server), children_cpu_s(), machine_busy_s(), time.monotonic()
         server_s, wrk_s, busy_s, wall_s = (a - b for a, b in zip(after, before, strict=True))
         result.cpu_ms = server_s * 1000 / max(result.requests, 1)
@@ -490,9 +373,10 @@ def benchmark(args: argparse.Namespace, url: str) -> bool:
     build_data(engine, args.engagements)
     engine.dispose()
     print(f"  built in {time.monotonic() - started:.1f} s", flush=True)
-    base = f"http://{HOST}:{free_port()}"
+    port = free_port()
+    base = f"http://{HOST}:{port}"
     print(f"starting uvicorn: {args.workers} worker(s) on {base}", flush=True)
-    server = start_server(url, args.workers, int(base.rsplit(":", 1)[1]))
+    server = start_server(url, port, workers=args.workers)
     try:
         wait_ready(base, server)
         headers = authorise(base, LIST_PATH)
@@ -513,43 +397,20 @@ LIMITS["duration"] = (1, 300)
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     defaults = {"engagements": 1000, "workers": 2, "connections": 32, "duration": 10}
-    for name, default in defaults.items():
-        low, high = LIMITS[name]
-        parser.add_argument(f"--{name}", type=int, default=default, help=f"{low}-{high}")
+    add_bounded(parser, defaults, LIMITS)
     parser.add_argument(
         "--database-url",
         default=os.environ.get("CLUSTERCASE_DATABASE_URL"),
         help="a database to DROP and rebuild, whose name contains 'bench' "
         "(default: $CLUSTERCASE_DATABASE_URL, else a SQLite file under bench/out/)",
     )
-    args = parser.parse_args(argv)
-    for name, (low, high) in LIMITS.items():
-        if not low <= getattr(args, name) <= high:
-            parser.error(f"--{name} must be between {low} and {high}")
-    return args
-
-
-def _interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
+    return parse_bounded(parser, argv, LIMITS)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     url = args.database_url or f"sqlite:///{ROOT / 'bench' / 'out' / 'clustercase_bench.db'}"
-    # A SIGTERM unwinds like Ctrl-C, so that the server is stopped either way.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        return 0 if benchmark(args, url) else 1
-    except BenchError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-    except OperationalError as exc:
-        print(f"benchmark failed: the database cannot be reached: {exc.orig}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-    except Exception:
-        # A crash is a failure to run, not a missed goal (exit status 1).
-        traceback.print_exc()
-    return 2
+    return run(lambda: benchmark(args, url))
 
 
 if __name__ == "__main__":

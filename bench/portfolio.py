@@ -17,13 +17,9 @@ one is missed, 2 when the benchmark could not run.
 
 import argparse
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,21 +32,28 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # import `app` from this checkout (see api_throughput.py)
 
-from sqlalchemy import Engine, create_engine, insert, make_url, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
+from sqlalchemy import Engine, insert, make_url, text  # noqa: E402
 
-from app import migrate  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.models import User  # noqa: E402
 from app.security import hash_password  # noqa: E402
 from app.services import synthetic  # noqa: E402
+from bench._common import (  # noqa: E402
+    HOST,
+    BenchError,
+    free_port,
+    login,
+    reset_database,
+    run,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portfolio_bench"
-HOST = "127.0.0.1"
 PASSWORD = "bench-password-not-secret"
 ADMIN, MONITOR = "admin@portfolio-bench.example.org", "monitor@portfolio-bench.example.org"
 GOAL_SUMMARY_MS, GOAL_LIBRARY_MS, GOAL_LIST_RATIO = 300.0, 100.0, 1.5
-READY_TIMEOUT_S, STOP_TIMEOUT_S = 60.0, 10.0
 
 LIST = "/api/v1/engagements"
 # (label, query); the same at both sizes, so that their ratio compares like with like.
@@ -80,39 +83,13 @@ LIBRARY_QUERIES = (
 )
 
 
-class BenchError(Exception):
-    """The benchmark cannot run, or its measurement would not be valid."""
-
-
 # -- database --------------------------------------------------------------------------------------
 
 
-def reset_database(url: str) -> None:
-    """An empty database at `url` (created when missing) with the schema of the migrations."""
-    parsed = make_url(url)
-    name = Path(parsed.database or "").name
-    if "bench" not in name:
-        raise BenchError(f"refusing to reset {parsed.database!r}: its name must contain 'bench'")
-    if parsed.get_backend_name() == "sqlite":
-        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-    else:
-        maintenance = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with maintenance.connect() as connection:
-            exists = connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            )
-            if not exists:
-                print(f"creating the database {name}", flush=True)
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-        maintenance.dispose()
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        migrate.upgrade(connection)
+def prepare_database(url: str) -> None:
+    """An empty database at `url` (created when missing) with the schema of the migrations, and
+    the admin and the monitor who log in."""
+    engine = reset_database(url, create_missing=True)
     with engine.begin() as connection:
         rows = [
             {"email": email, "full_name": role.title(), "role": role}
@@ -140,61 +117,6 @@ def load(url: str, engagements: int, *, append: bool) -> synthetic.SeedResult:
     return result
 
 
-# -- server (the helpers of api_throughput.py) ----------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
-    """uvicorn as production runs it, in a process group of its own (so it can be stopped)."""
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-    command += ["--workers", str(workers), "--host", HOST, "--port", str(port)]
-    command += ["--no-access-log", "--log-level", "warning"]
-    env = os.environ | {
-        "CLUSTERCASE_DATABASE_URL": url,
-        "CLUSTERCASE_ENVIRONMENT": "production",
-        "CLUSTERCASE_SECRET_KEY": "bench-only-" + os.urandom(24).hex(),
-    }
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's process group; SIGKILL it if it is not gone within the timeout."""
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=STOP_TIMEOUT_S)
-
-
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchError(f"the server exited with status {server.returncode}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise BenchError(f"the server was not ready within {READY_TIMEOUT_S:.0f} s")
-
-
-def login(client: httpx.Client, email: str) -> dict[str, str]:
-    answer = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
-    if answer.status_code != 200:
-        raise BenchError(f"logging in as {email} answered {answer.status_code}: {answer.text}")
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
 # -- measuring -------------------------------------------------------------------------------------
 
 
@@ -213,11 +135,12 @@ def serving(url: str, size: int, workers: int) -> Iterator[Target]:
     port = free_port()
     base = f"http://{HOST}:{port}"
     print(f"serving {size:,} engagements: uvicorn, {workers} worker(s), on {base}", flush=True)
-    server = start_server(url, workers, port)
+    server = start_server(url, port, workers=workers)
     try:
         wait_ready(base, server)
+        admin, monitor = login(base, ADMIN, PASSWORD), login(base, MONITOR, PASSWORD)
         with httpx.Client(base_url=base, timeout=60) as client:
-            yield Target(size, client, login(client, ADMIN), login(client, MONITOR))
+            yield Target(size, client, admin, monitor)
     finally:
         stop_server(server)
 
@@ -381,7 +304,7 @@ def benchmark(args: argparse.Namespace) -> bool:
     for size, url in urls.items():
         name = Path(make_url(url).database or "").name
         print(f"building {name} ({dialect}): {args.small:,} engagements", flush=True)
-        reset_database(url)
+        prepare_database(url)
         result = load(url, args.small, append=False)
         steps = [f"{args.small:,} loaded in {result.elapsed:.1f} s"]
         if size == args.large:
@@ -418,24 +341,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # unwinds like Ctrl-C: the server is stopped
-    try:
-        return 0 if benchmark(args) else 1
-    except BenchError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-    except OperationalError as exc:
-        print(f"benchmark failed: the database cannot be reached: {exc.orig}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-    except Exception:
-        traceback.print_exc()
-    return 2
+    return run(lambda: benchmark(args))
 
 
 if __name__ == "__main__":

@@ -19,14 +19,11 @@ import os
 import random
 import re
 import resource
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -39,13 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # checkout, not from wherever an editable install points.
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, make_url, select, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
+from sqlalchemy import Engine, make_url, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from weasyprint import CSS, HTML, Attachment  # noqa: E402
 
-from app import migrate  # noqa: E402
-from app.db import make_engine, make_sessionmaker  # noqa: E402
+from app.db import make_sessionmaker  # noqa: E402
 from app.models import (  # noqa: E402
     Bottleneck,
     Challenge,
@@ -87,8 +82,21 @@ from app.vocab import (  # noqa: E402
     Stage,
     Theme,
 )
+from bench._common import (  # noqa: E402
+    HOST,
+    BenchError,
+    add_bounded,
+    free_port,
+    login,
+    parse_bounded,
+    reset_database,
+    run,
+    run_wrk,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 
-HOST = "127.0.0.1"
 DEMO_REFERENCE = "EOCIC-2018-BE3"
 # The large engagement, and a twin of it: the two background renders of the /healthz phase each
 # render their own, so that they never race for the same version number (409).
@@ -97,8 +105,6 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@bench.example.org", "bench-password-n
 GOAL_OVERHEAD = 1.2  # end-to-end render / WeasyPrint alone, at most
 GOAL_DOWNLOAD = 100.0  # render / stored download, at least
 GOAL_HEALTH = 3.0  # /healthz p99 with two renders running / idle, at most
-READY_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 10.0
 RENDER_TIMEOUT_S = 180.0
 MIB = 1024 * 1024
 SERVER_LOG = ROOT / "bench" / "out" / "report_render_server.log"
@@ -107,33 +113,8 @@ SERVER_LOG = ROOT / "bench" / "out" / "report_render_server.log"
 MIN_RENDER_S = 0.3
 
 
-class BenchError(Exception):
-    """The benchmark cannot run, or its measurement would not be valid."""
-
-
 class RenderFailed(BenchError):
     """A render request answered something else than 201."""
-
-
-# -- database --------------------------------------------------------------------------------------
-
-
-def reset_database(url: str) -> Engine:
-    """An empty database at `url` with the schema of the migrations (refuses a non-bench name)."""
-    parsed = make_url(url)
-    if "bench" not in Path(parsed.database or "").name:
-        raise BenchError(f"refusing to reset {parsed.database!r}: its name must contain 'bench'")
-    if parsed.get_backend_name() == "sqlite":
-        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        migrate.upgrade(connection)
-    return engine
 
 
 # -- the large engagement: Saxony, automotive and microelectronics in transition -------------------
@@ -796,31 +777,6 @@ def render_in_process(s: Subject) -> None:
 # -- server ----------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    """uvicorn as production runs it (one worker, two render processes), in a process group of
-    its own so that it can be stopped; its output goes to SERVER_LOG."""
-    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-    command += ["--workers", "1", "--host", HOST, "--port", str(port)]
-    command += ["--no-access-log", "--log-level", "warning"]
-    env = os.environ | {
-        "CLUSTERCASE_DATABASE_URL": url,
-        "CLUSTERCASE_ENVIRONMENT": "production",
-        "CLUSTERCASE_SECRET_KEY": "bench-only-" + os.urandom(24).hex(),
-        "CLUSTERCASE_RENDER_WORKERS": "2",
-    }
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    with SERVER_LOG.open("wb") as log:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=log
-        )
-
-
 def server_errors() -> list[str]:
     """The exception that ended each unhandled error in the server's log (an HTTP 500)."""
     chunks = SERVER_LOG.read_text(errors="replace").split("Exception in ASGI application")[1:]
@@ -828,22 +784,10 @@ def server_errors() -> list[str]:
     return [found[-1][:160] for chunk in chunks if (found := pattern.findall(chunk))]
 
 
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's process group; SIGKILL it if it is not gone within the timeout."""
-    if server.poll() is not None:
-        return
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=STOP_TIMEOUT_S)
-
-
 @dataclass
 class Api:
     port: int
-    token: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # the bearer token, once logged in
 
     def call(
         self,
@@ -856,7 +800,7 @@ class Api:
         connection: http.client.HTTPConnection | None = None,
     ) -> tuple[int, bytes]:
         """(status, body) of one request, on `connection` when given (keep-alive)."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers = dict(self.headers)
         payload = None
         if body is not None:
             payload, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
@@ -886,28 +830,6 @@ class Api:
             raise RenderFailed(f"POST {path} answered {status}: {raw[:300]!r}")
         report: dict[str, Any] = json.loads(raw)
         return report
-
-
-def wait_ready(api: Api, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise BenchError(f"the server exited with status {server.returncode}")
-        try:
-            if api.call("GET", "/readyz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise BenchError(f"the server was not ready within {READY_TIMEOUT_S:.0f} s")
-
-
-def log_in(api: Api) -> None:
-    form = {"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-    status, raw = api.call("POST", "/api/v1/auth/token", form=form)
-    if status != 200:
-        raise BenchError(f"the login answered {status}: {raw[:300]!r}")
-    api.token = json.loads(raw)["access_token"]
 
 
 # -- the server's processes: CPU and peak memory ---------------------------------------------------
@@ -1067,21 +989,11 @@ def downloads(api: Api, s: Subject, count: int) -> None:
 
 def wrk_p99_ms(port: int, duration: int) -> float:
     """p99 latency (ms) of `wrk -t1 -c8 --latency` on /healthz."""
-    command = ["wrk", "-t1", "-c8", f"-d{duration}s", "--latency", "--timeout", "5s"]
-    command.append(f"http://{HOST}:{port}/healthz")
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 30)
-    except FileNotFoundError as exc:
-        raise BenchError("wrk is not installed (Debian: apt-get install -y wrk)") from exc
-    if done.returncode != 0:
-        raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    match = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", done.stdout, re.MULTILINE)
-    if match is None:
-        raise BenchError(f"wrk's output has no p99:\n{done.stdout}")
-    if "Non-2xx" in done.stdout or "Socket errors" in done.stdout:
-        raise BenchError(f"/healthz failed under load:\n{done.stdout}")
-    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
-    return float(match.group(1)) * unit
+    url = f"http://{HOST}:{port}/healthz"
+    output, figures = run_wrk(url, threads=1, connections=8, duration=duration, headers={})
+    if figures.errors:
+        raise BenchError(f"/healthz failed under load:\n{output}")
+    return figures.p99_ms
 
 
 @dataclass
@@ -1210,11 +1122,14 @@ def measure(args: argparse.Namespace, url: str, subjects: list[Subject], twin: S
     large = subjects[1]
     api = Api(free_port())
     print(f"starting uvicorn (1 worker, 2 render workers) on port {api.port}", flush=True)
-    server = start_server(url, api.port)
+    # One worker, two render processes; the server's output goes to SERVER_LOG.
+    env = {"CLUSTERCASE_RENDER_WORKERS": "2"}
+    server = start_server(url, api.port, env=env, log=SERVER_LOG)
     memory, tally = Memory(), Tally()
     try:
-        wait_ready(api, server)
-        log_in(api)
+        base = f"http://{HOST}:{api.port}"
+        wait_ready(base, server)
+        api.headers = login(base, ADMIN_EMAIL, ADMIN_PASSWORD)
         print("warming up the render workers (two renders at once)", flush=True)
         warm_up(api, subjects, tally)
         # Interleaved, so that the ratios compare runs made under the same load of the machine.
@@ -1261,45 +1176,26 @@ LIMITS = {"repeat": (1, 20), "downloads": (5, 1000), "duration": (2, 60)}
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    for name, default in {"repeat": 3, "downloads": 50, "duration": 5}.items():
-        low, high = LIMITS[name]
-        parser.add_argument(f"--{name}", type=int, default=default, help=f"{low}-{high}")
+    add_bounded(parser, {"repeat": 3, "downloads": 50, "duration": 5}, LIMITS)
     parser.add_argument(
         "--database-url",
         help="a database to DROP and rebuild, whose name contains 'bench' "
         "(default: a SQLite file, bench/out/report_bench.db)",
     )
-    args = parser.parse_args(argv)
-    for name, (low, high) in LIMITS.items():
-        if not low <= getattr(args, name) <= high:
-            parser.error(f"--{name} must be between {low} and {high}")
-    return args
-
-
-def _interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
+    return parse_bounded(parser, argv, LIMITS)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     url = args.database_url or f"sqlite:///{ROOT / 'bench' / 'out' / 'report_bench.db'}"
-    # A SIGTERM unwinds like Ctrl-C, so that the server is stopped either way.
-    signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
-    try:
+
+    def timed() -> bool:
         met = benchmark(args, url)
         print(f"\ndone in {time.monotonic() - started:.0f} s")
-        return 0 if met else 1
-    except BenchError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-    except OperationalError as exc:
-        print(f"benchmark failed: the database cannot be reached: {exc.orig}", file=sys.stderr)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-    except Exception:
-        # A crash is a failure to run, not a missed goal (exit status 1).
-        traceback.print_exc()
-    return 2
+        return met
+
+    return run(timed)
 
 
 if __name__ == "__main__":
