@@ -48,12 +48,15 @@ def set_etag(response: Response, obj: HasVersion) -> None:
     response.headers["ETag"] = etag_of(obj)
 
 
+def etag_listed(header: str, etag: str) -> bool:
+    """Whether an If-Match / If-None-Match header names `etag` (or `*`); weak tags count."""
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
 def check_if_match(if_match: str | None, obj: HasVersion) -> None:
     """Refuse a write whose If-Match names a version other than the stored one (412)."""
-    if if_match is None:
-        return
-    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
-    if "*" in tags or etag_of(obj) in tags:
+    if if_match is None or etag_listed(if_match, etag_of(obj)):
         return
     raise PreconditionFailed(
         f"If-Match {if_match} does not match the current version {etag_of(obj)}"
@@ -105,6 +108,16 @@ OverseerUser = Annotated[User, Depends(require_roles(Role.MONITOR, Role.ADMIN))]
 StaffUser = Annotated[User, Depends(require_roles(Role.CONSULTANT, Role.ADMIN))]
 
 
+def _readable_engagement(
+    session: DbSession, user: User, engagement_id: int, section: Section
+) -> Engagement:
+    """The engagement, or 404 when it does not exist or the caller may not read `section`."""
+    engagement = session.get(Engagement, engagement_id)
+    if engagement is None or not access.can_read(user, engagement, section):
+        raise NotFound(f"Engagement {engagement_id} does not exist")
+    return engagement
+
+
 def engagement_access(section: Section, *, write: bool) -> Callable[..., Awaitable[Engagement]]:
     """Load the engagement in the path for `section`: 404 when the caller may not read it (or
     that part of it), 403 when it may read but not write."""
@@ -112,9 +125,7 @@ def engagement_access(section: Section, *, write: bool) -> Callable[..., Awaitab
     async def dependency(
         session: DbSession, user: CurrentUser, engagement_id: PathId
     ) -> Engagement:
-        engagement = session.get(Engagement, engagement_id)
-        if engagement is None or not access.can_read(user, engagement, section):
-            raise NotFound(f"Engagement {engagement_id} does not exist")
+        engagement = _readable_engagement(session, user, engagement_id, section)
         if write and not access.can_write(session, user, engagement):
             raise Forbidden("Only the engagement's consultants and administrators may change it")
         return engagement
@@ -127,9 +138,7 @@ async def follow_up_recorder(
 ) -> Engagement:
     """The engagement in the path for recording follow-up: 404 when the caller may not read its
     recommendations, 403 when it may read but not record (monitors, non-member consultants)."""
-    engagement = session.get(Engagement, engagement_id)
-    if engagement is None or not access.can_read(user, engagement, Section.RECOMMENDATIONS):
-        raise NotFound(f"Engagement {engagement_id} does not exist")
+    engagement = _readable_engagement(session, user, engagement_id, Section.RECOMMENDATIONS)
     if not access.can_record_follow_up(session, user, engagement):
         raise Forbidden(
             "Only the client's stakeholders, the engagement's consultants and administrators "

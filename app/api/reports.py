@@ -16,6 +16,7 @@ from app.api.deps import (
     PathId,
     ReportsReader,
     ReportsWriter,
+    etag_listed,
     set_etag,
 )
 from app.db import DbSession
@@ -156,7 +157,7 @@ async def download_report(
         "Content-Disposition": _disposition(engagement, report),
         "X-Content-Type-Options": "nosniff",
     }
-    if if_none_match and _matches(if_none_match, etag):
+    if if_none_match and etag_listed(if_none_match, etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     pdf = service.get_pdf(session, report)
     return Response(pdf, media_type="application/pdf", headers=headers)
@@ -185,11 +186,6 @@ async def publish_report(
     report = service.publish(session, report, view, rendered, now=now)
     set_etag(response, report)
     return ReportRead.model_validate(report)
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or etag in tags
 
 
 def _disposition(engagement: Engagement, report: Report) -> str:

@@ -30,10 +30,6 @@ def _start_worker() -> None:
     and pay WeasyPrint's import before the first render."""
     with contextlib.suppress(OSError):
         os.nice(RENDER_NICENESS)
-    _warm_up()
-
-
-def _warm_up() -> None:
     import weasyprint  # noqa: F401
 
 
@@ -59,12 +55,6 @@ class RenderPool:
                 max_tasks_per_child=self.max_tasks_per_child,
             )
         return self._executor
-
-    def start(self) -> None:
-        """Start the workers now (the first render would otherwise pay for it)."""
-        pool = self._pool()
-        for _ in range(self.workers):
-            pool.submit(_warm_up)
 
     async def render(self, view: ReportView) -> RenderedPdf:
         """Render `view` to PDF in a worker process; 503 (Busy) when the pool and its queue

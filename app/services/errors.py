@@ -26,24 +26,24 @@ class Unauthorized(AppError):
         self.headers = {"WWW-Authenticate": "Bearer"}
 
 
-class TooManyAttempts(AppError):
-    status_code = 429
-    code = "too_many_attempts"
+class RetryLater(AppError):
+    """An error the client may retry after `retry_after` seconds (sent as Retry-After)."""
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.headers = {"Retry-After": str(retry_after)}
 
 
-class Busy(AppError):
+class TooManyAttempts(RetryLater):
+    status_code = 429
+    code = "too_many_attempts"
+
+
+class Busy(RetryLater):
     """The service is at capacity for this kind of work; the client should retry later."""
 
     status_code = 503
     code = "busy"
-
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail)
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 class NotFound(AppError):

@@ -64,10 +64,10 @@ def get_pdf(session: Session, report: Report) -> bytes:
 
 
 def get_snapshot(session: Session, report: Report) -> dict[str, object]:
-    row = session.execute(
-        select(Report).options(undefer(Report.snapshot)).where(Report.id == report.id)
-    ).scalar_one()
-    return dict(row.snapshot)
+    """The stored view-model snapshot (a deferred column, loaded only to publish)."""
+    snapshot = session.scalar(select(Report.snapshot).where(Report.id == report.id))
+    assert snapshot is not None  # the column is NOT NULL
+    return dict(snapshot)
 
 
 def prepare_draft(
