@@ -1,8 +1,7 @@
 """/engagements: the advisory cases, and their team."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import (
@@ -16,6 +15,7 @@ from app.api.deps import (
     check_if_match,
     set_etag,
 )
+from app.api.responses import JSONBytes
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
 from app.schemas.engagement import (
@@ -29,18 +29,6 @@ from app.schemas.engagement import (
 from app.services import engagements as service
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
-
-
-class JSONBytes(Response):
-    """JSON written by orjson from plain values, without a response model's validation. It
-    writes what pydantic would (UTC times end in Z; naive times are UTC, as EngagementRead
-    reads them), and the route declares the model, so the OpenAPI document still tells the
-    shape."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
 
 @router.get(
