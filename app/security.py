@@ -2,12 +2,14 @@
 
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
 from argon2 import PasswordHasher
+from cachetools import LRUCache
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.config import Settings
@@ -74,13 +76,32 @@ def issue_token(user_id: int, *, key: str, lifetime: timedelta) -> IssuedToken:
     return IssuedToken(jwt.encode(claims, key, algorithm=ALGORITHM), int(lifetime.total_seconds()))
 
 
-def token_subject(token: str, *, key: str) -> int | None:
+# Tokens already verified, per signing key: (user id, expiry). Checking a token's signature and
+# claims costs about 45 µs, a tenth of an engagement list request; the same token comes back on
+# every request of a session. Only verified tokens are kept, and the expiry is checked on every
+# use, so the cache changes no answer; a forged token is a different string, so it never matches.
+_VERIFIED: LRUCache[tuple[str, str], tuple[int, float]] = LRUCache(maxsize=4096)
+
+
+def token_subject(token: str, *, key: str, now: float | None = None) -> int | None:
     """The user id a valid token names, or None (bad signature, other algorithm, expired,
     malformed). Only HS256 is accepted, so `alg: none` and key-confusion tokens fail."""
+    verified = _VERIFIED.get((key, token))
+    if verified is None:
+        verified = _verify(token, key)
+        if verified is None:
+            return None
+        _VERIFIED[key, token] = verified
+    user_id, expires_at = verified
+    # PyJWT's own rule: a token is expired once its `exp` is not in the future.
+    return user_id if (time.time() if now is None else now) < expires_at else None
+
+
+def _verify(token: str, key: str) -> tuple[int, float] | None:
     try:
         claims = jwt.decode(
             token, key, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
         )
-        return int(claims["sub"])
+        return int(claims["sub"]), float(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
