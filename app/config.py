@@ -3,6 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +23,9 @@ class Settings(BaseSettings):
     # A statement that runs longer than this on PostgreSQL is cancelled: requests share the event
     # loop with the database call, so an unbounded query must not hold a worker.
     db_statement_timeout_ms: int = 5000
+    # Engagement list pages each app process keeps and serves again while the data they show
+    # has not changed (app/services/page_cache.py); 0 turns the cache off.
+    list_cache_bytes: int = Field(16 * 1024 * 1024, ge=0)
     # PDF rendering runs in worker processes (per app process): this many at once, this many
     # more waiting; beyond that a render request answers 503 with Retry-After.
     render_workers: int = 2

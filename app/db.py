@@ -1,6 +1,7 @@
 """Engine, session factory and the request-scoped session dependency."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -47,13 +48,9 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request: commit when the route returns, roll back when it raises.
-
-    The routes are `async def` and use this synchronous session directly: the queries are short
-    and bounded (statement timeout), and skipping the thread-pool hop is what keeps list requests
-    fast (see README, "Request path"). CPU-heavy work (PDF rendering) goes to worker processes.
-    """
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """The request's session: committed when the block ends, rolled back when it raises."""
     session: Session = request.app.state.sessionmaker()
     session.info["request_id"] = getattr(request.state, "request_id", None)
     try:
@@ -64,6 +61,17 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         raise
     finally:
         session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: commit when the route returns, roll back when it raises.
+
+    The routes are `async def` and use this synchronous session directly: the queries are short
+    and bounded (statement timeout), and skipping the thread-pool hop is what keeps list requests
+    fast (see README, "Request path"). CPU-heavy work (PDF rendering) goes to worker processes.
+    """
+    with request_session(request) as session:
+        yield session
 
 
 # scope="function": the commit runs before the response is sent, so a failing commit is reported.

@@ -35,6 +35,7 @@ from app.reports.pool import RenderPool
 from app.schemas.common import ErrorOut, error_responses
 from app.security import resolve_secret_key
 from app.services.errors import AppError
+from app.services.page_cache import PageCache
 
 API_PREFIX = "/api/v1"
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = secret_key
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.engagement_pages = PageCache(settings.list_cache_bytes)
     # Worker processes start at the first render (tests and the CLI never pay for them).
     app.state.renderer = RenderPool(
         workers=settings.render_workers,
@@ -81,6 +83,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routers go into the app itself, not into routers nested in it: FastAPI matches a request
     # through every level of nesting at a cost (a tenth of the engagement list's CPU with three).
     app.include_router(_summaries_from_docstrings(auth.public), prefix=API_PREFIX)
+    # The engagement list authenticates its caller itself (app/api/engagements.py).
+    app.include_router(
+        _summaries_from_docstrings(engagements.list_router),
+        prefix=API_PREFIX,
+        responses=error_responses(401),
+    )
     # Everything else needs a valid token; each route adds its own access rule on top.
     for module in (
         auth,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jwt
 from argon2 import PasswordHasher
-from cachetools import LRUCache
 from argon2.exceptions import InvalidHashError, VerificationError
+from cachetools import LRUCache
 
 from app.config import Settings
 

@@ -30,7 +30,7 @@ def test_a_cached_token_is_refused_under_another_key() -> None:
 def test_a_token_altered_after_being_cached_is_refused() -> None:
     token = issue_token(7, key=KEY, lifetime=timedelta(minutes=5)).token
     assert token_subject(token, key=KEY) == 7
-    header, claims, signature = token.split(".")
+    header, _claims, signature = token.split(".")
     forged_claims = jwt.utils.base64url_encode(
         f'{{"sub":"1","iat":{int(time.time())},"exp":{int(time.time()) + 300}}}'.encode()
     ).decode()

@@ -6,11 +6,12 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy.orm import Session
 
 from app.db import DbSession
 from app.models import Engagement, User
-from app.schemas.common import MAX_ID
+from app.schemas.common import MAX_ID, MAX_PAGE
 from app.security import token_subject
 from app.services import access
 from app.services.access import Section
@@ -24,7 +25,7 @@ class PageParams(BaseModel):
 
 
 async def page_params(
-    limit: Annotated[int, Query(ge=1, le=200, description="page size (max 200)")] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (max {MAX_PAGE})")] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ID, description="items to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
@@ -70,22 +71,30 @@ IfMatch = Annotated[
 
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+BearerToken = Annotated[str | None, Depends(bearer_scheme)]
 # Every request runs it: built once, SQLAlchemy reuses it without rebuilding or re-keying it.
-_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 
 
-async def current_user(
-    request: Request, session: DbSession, token: Annotated[str | None, Depends(bearer_scheme)]
-) -> User:
-    """The active user the bearer token names, or 401. Checked on every request (no cache),
-    so a deactivated or deleted user loses access at once."""
+def authenticate(
+    request: Request, session: Session, token: str | None, statement: Select[Any] = USER_BY_ID
+) -> Row[*tuple[Any, ...]]:
+    """The row of `statement` (the user first, then any other columns it selects) for the
+    active user the bearer token names, or 401. Checked on every request (no cache), so a
+    deactivated or deleted user loses access at once."""
     user_id = token_subject(token, key=request.app.state.secret_key) if token else None
-    user = None
+    row = None
     if user_id is not None:
-        user = session.scalars(_USER_BY_ID, {"user_id": user_id}).first()
-    if user is None or not user.is_active:
+        row = session.execute(statement, {"user_id": user_id}).first()
+    if row is None or not row[0].is_active:
         raise Unauthorized("A valid access token is required")
-    session.info["actor_id"] = user.id
+    session.info["actor_id"] = row[0].id
+    return row
+
+
+async def current_user(request: Request, session: DbSession, token: BearerToken) -> User:
+    """The active user the bearer token names, or 401 (see `authenticate`)."""
+    user: User = authenticate(request, session, token)[0]
     return user
 
 

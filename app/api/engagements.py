@@ -2,56 +2,73 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from app.api.deps import (
-    CurrentUser,
+    USER_BY_ID,
+    BearerToken,
     EngagementReader,
     EngagementWriter,
     IfMatch,
     InternalReader,
-    Paging,
     StaffUser,
+    authenticate,
     check_if_match,
     set_etag,
 )
 from app.api.responses import JSONBytes
-from app.db import DbSession
+from app.db import DbSession, request_session
 from app.schemas.common import Page, error_responses
 from app.schemas.engagement import (
     EngagementCreate,
-    EngagementQuery,
+    EngagementListQuery,
     EngagementRead,
     EngagementUpdate,
     MemberRead,
     TeamUpdate,
 )
+from app.services import access
+from app.services import engagement_queries as queries
 from app.services import engagements as service
+from app.services.page_cache import PageCache
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
+# The list is served without the session and user dependencies every other route has (see
+# `list_engagements`): app/main.py includes this router without them.
+list_router = APIRouter(prefix="/engagements", tags=["engagements"])
+# The caller and the change counter of the list's data, in the list's first statement.
+_VIEWER_AND_LIST_COUNTER = USER_BY_ID.add_columns(queries.LIST_COUNTER)
 
 
-@router.get(
+@list_router.get(
     "",
     status_code=status.HTTP_200_OK,
     response_model=Page[EngagementRead],
     responses=error_responses(401, 422),
 )
 async def list_engagements(
-    session: DbSession,
-    user: CurrentUser,
-    paging: Paging,
-    query: Annotated[EngagementQuery, Query()],
+    request: Request, token: BearerToken, query: Annotated[EngagementListQuery, Query()]
 ) -> Response:
     """List the engagements the caller may read, filtered and sorted."""
-    # The busiest route: the page goes from rows to JSON without pydantic models (see README,
-    # "Performance"); tests/api/test_engagements.py checks it against the single reads.
-    items, total = service.list_items(
-        session, query, viewer=user, limit=paging.limit, offset=paging.offset
-    )
-    return JSONBytes(
-        {"items": items, "total": total, "limit": paging.limit, "offset": paging.offset}
-    )
+    # The busiest route, lean on purpose (README, "Performance"): its session and caller are
+    # opened here rather than by dependencies, which FastAPI resolves at ~0.1 ms a request; the
+    # caller and the data's change counter come in one statement, and a page this process has
+    # written at the same counter, for the same visibility and query, is sent again as it was.
+    pages: PageCache = request.app.state.engagement_pages
+    with request_session(request) as session:
+        viewer, counter = authenticate(request, session, token, _VIEWER_AND_LIST_COUNTER)
+        key = (access.visibility_scope(viewer), *query.model_dump().values())
+        body = pages.get(key, counter)
+        if body is None:
+            # Rows go to JSON without pydantic models; tests/api/test_engagements.py checks
+            # them against the single reads.
+            items, total = service.list_items(
+                session, query, viewer=viewer, limit=query.limit, offset=query.offset
+            )
+            page = {"items": items, "total": total, "limit": query.limit, "offset": query.offset}
+            body = JSONBytes.dumps(page)
+            pages.put(key, counter, body)
+    return Response(body, media_type="application/json")
 
 
 @router.post(

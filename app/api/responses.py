@@ -15,4 +15,9 @@ class JSONBytes(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        return self.dumps(content)
+
+    @staticmethod
+    def dumps(content: Any) -> bytes:
+        """`content` as the JSON this response sends."""
         return orjson.dumps(content, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)

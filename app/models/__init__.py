@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEntry, LoginFailure
 from app.models.base import Base
+from app.models.change_counter import ChangeCounter
 from app.models.diagnosis import Bottleneck, Challenge
 from app.models.engagement import (
     Engagement,
@@ -24,6 +25,7 @@ __all__ = [
     "Base",
     "Bottleneck",
     "Challenge",
+    "ChangeCounter",
     "Engagement",
     "EngagementMember",
     "EngagementObjective",

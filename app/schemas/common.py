@@ -59,6 +59,10 @@ T = TypeVar("T")
 # Ids fit the databases' 32-bit integer keys; a larger number is a 422, not an overflow.
 MAX_ID = 2**31 - 1
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# The page of a list (the `limit` and `offset` query parameters).
+MAX_PAGE = 200
+PageLimit = Annotated[int, Field(ge=1, le=MAX_PAGE, description=f"page size (max {MAX_PAGE})")]
+PageOffset = Annotated[int, Field(ge=0, le=MAX_ID, description="items to skip")]
 
 # Every text field has a cap (the database columns match the short ones).
 Title = Annotated[str, StringConstraints(min_length=1, max_length=300)]

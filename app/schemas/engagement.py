@@ -10,6 +10,8 @@ from app.schemas.common import (
     DbId,
     InputModel,
     LongText,
+    PageLimit,
+    PageOffset,
     ReadModel,
     Title,
     UpdateModel,
@@ -67,6 +69,13 @@ class EngagementQuery(BaseModel):
         None, description="case-insensitive substring of reference, title or summary"
     )
     sort: EngagementSort = Field("reference", description="a field; a leading '-' reverses")
+
+
+class EngagementListQuery(EngagementQuery):
+    """The query parameters of the engagement list: its filters and order, and the page."""
+
+    limit: PageLimit = 50
+    offset: PageOffset = 0
 
 
 class EngagementCreate(InputModel):

@@ -90,3 +90,16 @@ def visible_engagements(stmt: Select[Engagement], user: User) -> Select[Engageme
     if user.partnership_id is not None:
         conditions.append(Engagement.partnership_id == user.partnership_id)
     return stmt.where(or_(*conditions)) if conditions else stmt.where(false())
+
+
+# What a list shows a viewer depends on the data and on this alone: everyone who sees every
+# engagement shares one scope; the others are told apart by what `visible_engagements` reads.
+VisibilityScope = tuple[str, int | None, int | None]
+
+
+def visibility_scope(user: User) -> VisibilityScope:
+    """The scope of `visible_engagements` for `user`: two users of one scope see the same
+    engagements (the key of the pages kept for lists, app/services/page_cache.py)."""
+    if user.role in SEES_EVERY_ENGAGEMENT:
+        return ("every", None, None)
+    return ("client", user.region_id, user.partnership_id)

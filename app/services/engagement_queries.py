@@ -30,6 +30,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.models import (
+    ChangeCounter,
     Engagement,
     EngagementMember,
     EngagementObjective,
@@ -37,8 +38,13 @@ from app.models import (
     Partnership,
     Region,
 )
+from app.models.change_counter import ENGAGEMENT_LIST
 from app.vocab import Objective, Theme
 
+# The change counter of everything the list shows (its page cache's validator), as a column.
+LIST_COUNTER = (
+    select(ChangeCounter.value).where(ChangeCounter.name == ENGAGEMENT_LIST).scalar_subquery()
+)
 # An engagement as the API shows it (EngagementRead's fields), with JSON-ready values.
 EngagementItem = dict[str, Any]
 

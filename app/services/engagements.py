@@ -65,7 +65,7 @@ def list_items(
 ) -> tuple[list[EngagementItem], int]:
     """list_engagements as plain values, for the API to write as JSON without building
     models: one statement (two when the page is past the end)."""
-    filters = query.model_dump(exclude_none=True, exclude={"sort"})
+    filters = query.model_dump(exclude_none=True, exclude={"sort", "limit", "offset"})
     if "q" in filters:
         filters["q"] = queries.escape_like(filters["q"])
     shape = frozenset(filters)

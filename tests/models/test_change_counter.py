@@ -1,0 +1,119 @@
+"""The engagement list's change counter: the database raises it on every write to what the list
+shows, whoever writes, and on no other write."""
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import Session
+
+from app.models import (
+    ChangeCounter,
+    Engagement,
+    EngagementMember,
+    EngagementObjective,
+    EngagementTheme,
+    Partnership,
+    Region,
+)
+from app.models.change_counter import ENGAGEMENT_LIST, ENGAGEMENT_LIST_TABLES
+from app.vocab import Objective, Theme
+from tests.factories import (
+    add_member,
+    make_challenge,
+    make_engagement,
+    make_milestone,
+    make_partnership,
+    make_region,
+    make_user,
+)
+
+
+def counter(db: Session) -> int:
+    value = db.scalar(select(ChangeCounter.value).where(ChangeCounter.name == ENGAGEMENT_LIST))
+    assert value is not None
+    return value
+
+
+def raises_counter(db: Session, write: Callable[[], object]) -> bool:
+    before = counter(db)
+    write()
+    db.flush()
+    return counter(db) > before
+
+
+@pytest.fixture
+def engagement(db: Session) -> Engagement:
+    engagement = make_engagement(db)
+    add_member(db, engagement, make_user(db))
+    db.add(EngagementTheme(engagement_id=engagement.id, theme=Theme.KETS))
+    db.add(EngagementObjective(engagement_id=engagement.id, objective=next(iter(Objective))))
+    db.flush()
+    return engagement
+
+
+def test_every_write_to_an_engagement_raises_it(db: Session, engagement: Engagement) -> None:
+    assert raises_counter(db, lambda: make_engagement(db))
+    assert raises_counter(
+        db,
+        lambda: db.execute(
+            update(Engagement).where(Engagement.id == engagement.id).values(title="Renamed")
+        ),
+    )
+    other = make_engagement(db)
+    assert raises_counter(
+        db, lambda: db.execute(delete(Engagement).where(Engagement.id == other.id))
+    )
+
+
+@pytest.mark.parametrize("model", [EngagementTheme, EngagementObjective, EngagementMember])
+def test_every_write_to_a_collection_of_the_list_raises_it(
+    db: Session, engagement: Engagement, model: type
+) -> None:
+    rows = select(model).where(model.engagement_id == engagement.id)  # type: ignore[attr-defined]
+    row = db.scalars(rows).one()
+    key = {"theme": Theme.DIGITALISATION, "objective": list(Objective)[1]}
+    column = next(c.key for c in model.__table__.columns if c.key != "engagement_id")  # type: ignore[attr-defined]
+    value = key.get(column) or make_user(db).id
+    assert raises_counter(db, lambda: db.add(model(engagement_id=engagement.id, **{column: value})))
+    assert raises_counter(db, lambda: db.delete(row))
+
+
+@pytest.mark.parametrize("model", [Region, Partnership])
+def test_renaming_a_client_raises_it(db: Session, model: type) -> None:
+    client = make_region(db) if model is Region else make_partnership(db)
+    assert raises_counter(
+        db,
+        lambda: db.execute(update(model).where(model.id == client.id).values(name="New name")),  # type: ignore[attr-defined]
+    )
+
+
+def test_writes_the_list_does_not_show_leave_it(db: Session, engagement: Engagement) -> None:
+    assert not raises_counter(db, lambda: make_challenge(db, engagement))
+    assert not raises_counter(db, lambda: make_milestone(db, engagement))
+    assert not raises_counter(db, lambda: make_user(db))
+
+
+def test_a_raw_statement_from_any_client_raises_it(db: Session, engagement: Engagement) -> None:
+    """Not the ORM: a console, a script, another process."""
+    statement = text("UPDATE engagements SET summary = 'edited by hand' WHERE id = :id")
+    assert raises_counter(db, lambda: db.execute(statement, {"id": engagement.id}))
+
+
+def test_every_table_the_list_reads_has_its_triggers(db: Session) -> None:
+    """A table added to the list's sources without a trigger would let the list go stale."""
+    if db.get_bind().dialect.name == "postgresql":
+        names = db.scalars(
+            text(
+                "SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                "WHERE action_statement LIKE '%bump_engagement_list%'"
+            )
+        ).all()
+    else:
+        names = db.scalars(
+            text(
+                "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE '%bumps_engagement_list'"
+            )
+        ).all()
+    assert sorted(names) == sorted(ENGAGEMENT_LIST_TABLES)
