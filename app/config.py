@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     # A statement that runs longer than this on PostgreSQL is cancelled: requests share the event
     # loop with the database call, so an unbounded query must not hold a worker.
     db_statement_timeout_ms: int = 5000
+    # SQLite: how long a write waits for another writer's lock before the request answers 503.
+    sqlite_busy_timeout_ms: int = Field(5000, ge=0)
     # Engagement list pages each app process keeps and serves again while the data they show
     # has not changed (app/services/page_cache.py); 0 turns the cache off.
     list_cache_bytes: int = Field(16 * 1024 * 1024, ge=0)

@@ -6,7 +6,7 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -106,6 +106,35 @@ async def _stale_error(_request: Request, _exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("conflict", detail), status_code=409)
 
 
+# Contention that a retry resolves: PostgreSQL's deadlock, serialization failure, lock timeout
+# and statement timeout; SQLite's locked database (a writer held it past busy_timeout).
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
+_TRANSIENT_SQLITE = ("database is locked", "database table is locked")
+RETRY_AFTER_CONTENTION_S = 1
+
+
+def is_transient(exc: OperationalError) -> bool:
+    """Whether the database refused for a moment (contention), not for good."""
+    if getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    return str(exc.orig).startswith(_TRANSIENT_SQLITE)
+
+
+async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
+    """A transient refusal answers 503 with Retry-After (nothing was written: the request's
+    transaction is rolled back); anything else is unexpected."""
+    assert isinstance(exc, OperationalError)
+    if not is_transient(exc):
+        return await _unexpected_error(request, exc)
+    log.warning("database contention, the client is asked to retry: %s", exc.orig)
+    detail = "The database is busy with other changes; retry in a moment"
+    return JSONResponse(
+        error_body("busy", detail),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_CONTENTION_S)},
+    )
+
+
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return JSONResponse(
@@ -120,4 +149,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(StaleDataError, _stale_error)
+    app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(Exception, _unexpected_error)
