@@ -387,7 +387,7 @@ def benchmark(args: argparse.Namespace, url: str) -> bool:
     dialect = make_url(url).get_backend_name()
     print(f"building the database ({dialect}): {args.engagements} engagements", flush=True)
     started = time.monotonic()
-    engine = reset_database(url)
+    engine = reset_database(url, create_missing=True)
     build_data(engine, args.engagements)
     engine.dispose()
     print(f"  built in {time.monotonic() - started:.1f} s", flush=True)
@@ -433,8 +433,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--database-url",
         default=os.environ.get("CLUSTERCASE_DATABASE_URL"),
-        help="a database to DROP and rebuild, whose name contains 'bench' "
-        "(default: $CLUSTERCASE_DATABASE_URL, else a SQLite file under bench/out/)",
+        help="a database to DROP and rebuild (PostgreSQL: created if missing), whose name "
+        "contains 'bench' (default: $CLUSTERCASE_DATABASE_URL, else a SQLite file under "
+        "bench/out/)",
     )
     parser.add_argument(
         "--no-uncached",

@@ -72,23 +72,24 @@ IfMatch = Annotated[
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 BearerToken = Annotated[str | None, Depends(bearer_scheme)]
-# Every request runs it: built once, SQLAlchemy reuses it without rebuilding or re-keying it.
-USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+# The user a token names, if still active: every request runs it, so it is built once.
+ACTIVE_USER = (User.id == bindparam("user_id"), User.is_active)
+USER_BY_ID = select(User).where(*ACTIVE_USER)
 
 
 def authenticate(
     request: Request, session: Session, token: str | None, statement: Select[Any] = USER_BY_ID
 ) -> Row[*tuple[Any, ...]]:
-    """The row of `statement` (the user first, then any other columns it selects) for the
-    active user the bearer token names, or 401. Checked on every request (no cache), so a
-    deactivated or deleted user loses access at once."""
+    """The row of `statement` (a select filtered by ACTIVE_USER) for the user the bearer token
+    names, or 401. Checked on every request (no cache), so a deactivated or deleted user loses
+    access at once."""
     user_id = token_subject(token, key=request.app.state.secret_key) if token else None
     row = None
     if user_id is not None:
         row = session.execute(statement, {"user_id": user_id}).first()
-    if row is None or not row[0].is_active:
+    if row is None:
         raise Unauthorized("A valid access token is required")
-    session.info["actor_id"] = row[0].id
+    session.info["actor_id"] = user_id
     return row
 
 

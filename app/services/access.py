@@ -6,6 +6,7 @@ may not read answers 404 even to a write.
 """
 
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,17 @@ class Section(StrEnum):
     DIAGNOSIS = "diagnosis"  # challenges, bottlenecks, evidence and links
     MISSIONS = "missions"
     INTERNAL = "internal"  # members, phase history, readiness
+
+
+class Viewer(Protocol):
+    """What the visibility rules read of a user: a User, or a row of those columns."""
+
+    @property
+    def role(self) -> Role: ...
+    @property
+    def region_id(self) -> int | None: ...
+    @property
+    def partnership_id(self) -> int | None: ...
 
 
 STAKEHOLDER_SECTIONS = frozenset(
@@ -80,7 +92,7 @@ def shared_only(user: User) -> bool:
     return user.role == Role.STAKEHOLDER
 
 
-def visible_engagements(stmt: Select[Engagement], user: User) -> Select[Engagement]:
+def visible_engagements(stmt: Select[Engagement], user: Viewer) -> Select[Engagement]:
     """Restrict an engagement query to what `user` may read (lists, counts, searches)."""
     if user.role in SEES_EVERY_ENGAGEMENT:
         return stmt
@@ -97,7 +109,7 @@ def visible_engagements(stmt: Select[Engagement], user: User) -> Select[Engageme
 VisibilityScope = tuple[str, int | None, int | None]
 
 
-def visibility_scope(user: User) -> VisibilityScope:
+def visibility_scope(user: Viewer) -> VisibilityScope:
     """The scope of `visible_engagements` for `user`: two users of one scope see the same
     engagements (the key of the pages kept for lists, app/services/page_cache.py)."""
     if user.role in SEES_EVERY_ENGAGEMENT:

@@ -61,7 +61,7 @@ def list_engagements(
 
 
 def list_items(
-    session: Session, query: EngagementQuery, *, viewer: User, limit: int, offset: int
+    session: Session, query: EngagementQuery, *, viewer: access.Viewer, limit: int, offset: int
 ) -> tuple[list[EngagementItem], int]:
     """list_engagements as plain values, for the API to write as JSON without building
     models: one statement (two when the page is past the end)."""
