@@ -319,7 +319,8 @@ def measure(
     for path in paths:
         print(f"warming up GET {path}{label} ({WARMUP_S} s)", flush=True)
         run_wrk_on(base, path, args, WARMUP_S, headers)
-        print(f"loading GET {path}{label}: {args.connections} connections, {args.duration} s")
+        load = f"{args.connections} connections, {args.duration} s"
+        print(f"loading GET {path}{label}: {load}", flush=True)
         before = server_cpu_s(server), children_cpu_s(), machine_busy_s(), time.monotonic()
         result = run_wrk_on(base, path, args, args.duration, headers)
         after = server_cpu_s(server), children_cpu_s(), machine_busy_s(), time.monotonic()

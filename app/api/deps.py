@@ -74,11 +74,11 @@ bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 BearerToken = Annotated[str | None, Depends(bearer_scheme)]
 # The user a token names, if still active: every request runs it, so it is built once.
 ACTIVE_USER = (User.id == bindparam("user_id"), User.is_active)
-USER_BY_ID = select(User).where(*ACTIVE_USER)
+_USER_BY_ID = select(User).where(*ACTIVE_USER)
 
 
 def authenticate(
-    request: Request, session: Session, token: str | None, statement: Select[Any] = USER_BY_ID
+    request: Request, session: Session, token: str | None, statement: Select[Any] = _USER_BY_ID
 ) -> Row[*tuple[Any, ...]]:
     """The row of `statement` (a select filtered by ACTIVE_USER) for the user the bearer token
     names, or 401. Checked on every request (no cache), so a deactivated or deleted user loses

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.services.errors import AppError
+from app.services.errors import AppError, Busy
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ _TRANSIENT_SQLITE = ("database is locked", "database table is locked")
 RETRY_AFTER_CONTENTION_S = 1
 
 
-def is_transient(exc: OperationalError) -> bool:
+def _is_transient(exc: OperationalError) -> bool:
     """Whether the database refused for a moment (contention), not for good."""
     if getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
         return True
@@ -121,18 +121,14 @@ def is_transient(exc: OperationalError) -> bool:
 
 
 async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
-    """A transient refusal answers 503 with Retry-After (nothing was written: the request's
-    transaction is rolled back); anything else is unexpected."""
+    """A transient refusal answers 503 `busy` with Retry-After (nothing was written: the
+    request's transaction is rolled back); anything else is unexpected."""
     assert isinstance(exc, OperationalError)
-    if not is_transient(exc):
+    if not _is_transient(exc):
         return await _unexpected_error(request, exc)
     log.warning("database contention, the client is asked to retry: %s", exc.orig)
     detail = "The database is busy with other changes; retry in a moment"
-    return JSONResponse(
-        error_body("busy", detail),
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_CONTENTION_S)},
-    )
+    return await _app_error(request, Busy(detail, retry_after=RETRY_AFTER_CONTENTION_S))
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
