@@ -52,7 +52,7 @@ def _transaction() -> Iterator[Session]:
 
 def _seed_demo(args: argparse.Namespace) -> int:
     from app.models import Engagement, User
-    from app.services import demo
+    from app.seed import demo
 
     with _transaction() as session:
         if args.if_empty and (
@@ -66,8 +66,8 @@ def _seed_demo(args: argparse.Namespace) -> int:
 
 
 def _demo_logins(_args: argparse.Namespace) -> int:
-    from app.services.demo import demo_logins
-    from app.services.demo_data.reference import DEMO_PASSWORD
+    from app.seed.demo import demo_logins
+    from app.seed.demo_data.reference import DEMO_PASSWORD
 
     print(f"Demo logins (password for all: {DEMO_PASSWORD}) - demo data only:")
     for email, role in demo_logins():
@@ -76,8 +76,8 @@ def _demo_logins(_args: argparse.Namespace) -> int:
 
 
 def _seed_synthetic(args: argparse.Namespace) -> int:
-    """Generate and bulk-load a synthetic portfolio (app/services/synthetic.py)."""
-    from app.services import synthetic
+    """Generate and bulk-load a synthetic portfolio (app/seed/synthetic.py)."""
+    from app.seed import synthetic
     from app.services.errors import AppError
 
     try:

@@ -6,7 +6,7 @@ list's page cache is off, so that every list request reads its page from the dat
     python bench/portfolio.py [--database-url URL] [--small 1000] [--large 10000]
         [--requests 200] [--warmup 10] [--max-seconds 40] [--workers 1]
 
-Two databases are built by `clustercase seed synthetic` (app/services/synthetic.py): the one
+Two databases are built by `clustercase seed synthetic` (app/seed/synthetic.py): the one
 named by the URL (default postgresql+psycopg://postgres@127.0.0.1:5432/portfolio_bench) with
 the small portfolio, grown to the large one by appending, and `<name>_small` with the small
 portfolio only (the same first engagements). Both are served at once and the list is measured
@@ -38,7 +38,7 @@ from sqlalchemy import Engine, insert, make_url, text  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.models import User  # noqa: E402
 from app.security import hash_password  # noqa: E402
-from app.services import synthetic  # noqa: E402
+from app.seed import synthetic  # noqa: E402
 from bench._common import (  # noqa: E402
     HOST,
     BenchError,

@@ -63,7 +63,8 @@ from app.reports import render  # noqa: E402
 from app.reports.render import StaticOnlyFetcher, render_html, render_pdf  # noqa: E402
 from app.reports.viewmodel import ReportView, machine_readable  # noqa: E402
 from app.schemas.user import UserCreate  # noqa: E402
-from app.services import demo, users  # noqa: E402
+from app.seed import demo  # noqa: E402
+from app.services import users  # noqa: E402
 from app.services.reports import prepare_draft  # noqa: E402
 from app.vocab import (  # noqa: E402
     BottleneckStatus,

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Engagement, Recommendation, User
-from app.services import demo
+from app.seed import demo
 from tests.conftest import bearer
-from tests.services.test_demo import stand_in_render
+from tests.seed.test_demo import stand_in_render
 
 
 def _user(db: Session, email: str) -> User:

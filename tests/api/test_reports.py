@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.models import Engagement, Evidence, Recommendation, Report
 from app.reports.render import RenderedPdf
 from app.reports.viewmodel import ReportView
-from app.services import demo
+from app.seed import demo
 from app.vocab import ReportStatus, Role, Stage
 from tests.conftest import bearer
 from tests.factories import make_engagement, make_region, make_report, make_user

@@ -3,9 +3,9 @@ follow_up (the follow-up itself is in follow_up.py). Illustrative content."""
 
 from datetime import UTC, date, datetime
 
-from app.services.demo_data.follow_up import ADPACK_FOLLOW_UP
-from app.services.demo_data.reference import ELODIE, TOMAS
-from app.services.demo_data.specs import (
+from app.seed.demo_data.follow_up import ADPACK_FOLLOW_UP
+from app.seed.demo_data.reference import ELODIE, TOMAS
+from app.seed.demo_data.specs import (
     BottleneckSpec,
     ChallengeSpec,
     EngagementSpec,

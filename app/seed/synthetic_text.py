@@ -1,4 +1,4 @@
-"""The vocabulary of the synthetic portfolio (app/services/synthetic.py): reference data and
+"""The vocabulary of the synthetic portfolio (app/seed/synthetic.py): reference data and
 policy phrases that are combined at random into realistic-looking, plainly generated text, so
 that full-text search and the list's `q` have something to find. Nothing here is real content.
 """

@@ -3,8 +3,8 @@ Phase: diagnosis. Illustrative content."""
 
 from datetime import UTC, date, datetime
 
-from app.services.demo_data.reference import JONAS, KATRIN
-from app.services.demo_data.specs import (
+from app.seed.demo_data.reference import JONAS, KATRIN
+from app.seed.demo_data.specs import (
     BottleneckSpec,
     ChallengeSpec,
     EngagementSpec,

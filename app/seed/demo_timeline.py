@@ -1,4 +1,4 @@
-"""The dated part of a demo engagement (app/services/demo.py): its missions and milestones,
+"""The dated part of a demo engagement (app/seed/demo.py): its missions and milestones,
 and for an engagement in `follow_up`, how it got there and what happened since, made the way
 the API makes it. The policy briefing is rendered, stored as a draft and published by
 app/services/reports.py (which shares its recommendations); the step to `follow_up` goes
@@ -24,8 +24,7 @@ from app.models import (
 from app.reports.render import RenderedPdf
 from app.reports.viewmodel import ReportView
 from app.schemas.follow_up import IndicatorCreate, MeasurementCreate, StatusUpdateCreate
-from app.services import follow_up, reports, workflow
-from app.services.demo_data.specs import (
+from app.seed.demo_data.specs import (
     BriefingSpec,
     EngagementSpec,
     FollowUpSpec,
@@ -34,6 +33,7 @@ from app.services.demo_data.specs import (
     instant,
     resolve,
 )
+from app.services import follow_up, reports, workflow
 from app.vocab import Phase, ReportKind
 
 Renderer = Callable[[ReportView], RenderedPdf]

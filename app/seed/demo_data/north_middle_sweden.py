@@ -3,8 +3,8 @@ landscape. Phase: recommendations, resumed after a long pause. Illustrative cont
 
 from datetime import UTC, date, datetime
 
-from app.services.demo_data.reference import JONAS, KATRIN, TOMAS
-from app.services.demo_data.specs import (
+from app.seed.demo_data.reference import JONAS, KATRIN, TOMAS
+from app.seed.demo_data.specs import (
     BottleneckSpec,
     ChallengeSpec,
     EngagementSpec,

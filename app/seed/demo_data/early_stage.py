@@ -3,8 +3,8 @@ Cantabria (ES13), still in scoping. Illustrative content."""
 
 from datetime import UTC, date, datetime
 
-from app.services.demo_data.reference import JONAS, KATRIN, TOMAS
-from app.services.demo_data.specs import (
+from app.seed.demo_data.reference import JONAS, KATRIN, TOMAS
+from app.seed.demo_data.specs import (
     BottleneckSpec,
     ChallengeSpec,
     EngagementSpec,

@@ -8,7 +8,7 @@ owns the transaction.
 The story is dated 2018-2020; its recent end (latest missions, follow-up, upcoming milestones)
 is dated from `today`, the seeding day (demo_data/specs.py). Missions, milestones and, for an
 engagement in `follow_up`, its published briefing and follow-up are added by
-app/services/demo_timeline.py."""
+app/seed/demo_timeline.py."""
 
 from collections import Counter
 from collections.abc import Mapping
@@ -36,10 +36,10 @@ from app.models import (
 )
 from app.reports.render import render_pdf
 from app.security import hash_password
-from app.services.demo_data import CONSULTANTS, ENGAGEMENTS, PARTNERSHIPS, REGIONS
-from app.services.demo_data.reference import ACCOUNTS, DEMO_PASSWORD
-from app.services.demo_data.specs import EngagementSpec, EvidenceSpec, Step, instant
-from app.services.demo_timeline import Renderer, add_timeline
+from app.seed.demo_data import CONSULTANTS, ENGAGEMENTS, PARTNERSHIPS, REGIONS
+from app.seed.demo_data.reference import ACCOUNTS, DEMO_PASSWORD
+from app.seed.demo_data.specs import EngagementSpec, EvidenceSpec, Step, instant
+from app.seed.demo_timeline import Renderer, add_timeline
 from app.vocab import EngagementKind, Phase, Role
 
 CREATION_NOTE = "Engagement created"

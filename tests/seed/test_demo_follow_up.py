@@ -23,10 +23,11 @@ from app.models import (
     User,
 )
 from app.schemas.portfolio import PortfolioFilters, PortfolioSummary
-from app.services import demo, follow_up, portfolio
+from app.seed import demo
+from app.services import follow_up, portfolio
 from app.vocab import Implementation, Phase, ReportKind, ReportStatus, Response, Role, Stage
 from tests.pdf_tools import pdf_text
-from tests.services.test_demo import FIRST_RUN, FOLLOW_UP, stand_in_render
+from tests.seed.test_demo import FIRST_RUN, FOLLOW_UP, stand_in_render
 
 WALLONIA, ADPACK = "EOCIC-2018-BE3", "EOCIC-2018-ADPACK"
 ACCEPTED, PARTLY, PENDING = Response.ACCEPTED, Response.PARTIALLY_ACCEPTED, Response.PENDING

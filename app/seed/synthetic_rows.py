@@ -1,4 +1,4 @@
-"""The rows of one synthetic engagement (app/services/synthetic.py), as plain dicts keyed by
+"""The rows of one synthetic engagement (app/seed/synthetic.py), as plain dicts keyed by
 column name, every column set explicitly (defaults too: COPY applies none), ids taken from the
 caller's counters. Everything comes from one random generator seeded with the seed and the
 engagement's number, and every date from fixed ranges around ANCHOR, never from today.
@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from random import Random
 from typing import Any
 
-from app.services import synthetic_text as words
-from app.services.synthetic_text import pick
+from app.seed import synthetic_text as words
+from app.seed.synthetic_text import pick
 from app.vocab import (
     BottleneckStatus,
     EngagementKind,

@@ -9,14 +9,14 @@ shared. Recent entries are dated from the seeding day (specs.days_ago)."""
 
 from datetime import UTC, date, datetime
 
-from app.services.demo_data.reference import (
+from app.seed.demo_data.reference import (
     ADPACK_OFFICER,
     ELODIE,
     KATRIN,
     TOMAS,
     WALLONIA_OFFICER,
 )
-from app.services.demo_data.specs import (
+from app.seed.demo_data.specs import (
     BriefingSpec,
     FollowUpSpec,
     IndicatorSpec,

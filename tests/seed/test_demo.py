@@ -45,8 +45,8 @@ from app.models import (
 )
 from app.reports.render import RenderedPdf
 from app.reports.viewmodel import ReportView
-from app.services import demo
-from app.services.demo_data import ENGAGEMENTS
+from app.seed import demo
+from app.seed.demo_data import ENGAGEMENTS
 from app.vocab import (
     BottleneckStatus,
     EngagementKind,

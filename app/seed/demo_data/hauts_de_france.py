@@ -3,8 +3,8 @@ pause (its briefing is not published yet). Illustrative content."""
 
 from datetime import UTC, date, datetime
 
-from app.services.demo_data.reference import ELODIE, TOMAS
-from app.services.demo_data.specs import (
+from app.seed.demo_data.reference import ELODIE, TOMAS
+from app.seed.demo_data.specs import (
     BottleneckSpec,
     ChallengeSpec,
     EngagementSpec,

@@ -4,7 +4,7 @@ the consultants who run the engagements. Illustrative content, written for the d
 Partnership websites use the reserved `.example` domain: the demo must not send anyone to a
 real site that says something else."""
 
-from app.services.demo_data.specs import AccountSpec, ConsultantSpec, PartnershipSpec, RegionSpec
+from app.seed.demo_data.specs import AccountSpec, ConsultantSpec, PartnershipSpec, RegionSpec
 from app.vocab import PartnershipKind
 
 REGIONS: tuple[RegionSpec, ...] = (

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 
 from app.models import Engagement
 from app.models.base import Base
-from app.services import synthetic_text as words
+from app.seed import synthetic_text as words
+from app.seed.synthetic_rows import Case, Reference, build_engagement
 from app.services.errors import Conflict
-from app.services.synthetic_rows import Case, Reference, build_engagement
 from app.vocab import Role
 
 DEFAULT_SEED = 2018

@@ -1,4 +1,4 @@
-"""The shapes of the demo content: plain frozen records that app/services/demo.py turns into
+"""The shapes of the demo content: plain frozen records that app/seed/demo.py turns into
 rows. Items inside an engagement refer to each other by short keys (C1, B2, E3, R1), never by
 database ids, so that the content reads like the case file it imitates.
 

@@ -23,14 +23,14 @@ from app.models import (
     Region,
     StatusUpdate,
 )
-from app.services import synthetic
+from app.seed import synthetic
+from app.seed.synthetic_rows import ANCHOR
 from app.services.errors import Conflict
-from app.services.synthetic_rows import ANCHOR
 from app.vocab import BottleneckStatus, Phase, Relation, Response, Stage
 from tests.factories import make_engagement, make_region
 
 N = 20
-# Per engagement: (table, least, most), as app/services/synthetic_rows.py generates them.
+# Per engagement: (table, least, most), as app/seed/synthetic_rows.py generates them.
 AMOUNTS = (
     ("recommendations", 10, 30),
     ("bottlenecks", 5, 11),
