@@ -19,10 +19,20 @@ class Settings(BaseSettings):
     login_max_failures: int = 10
     login_window_minutes: int = 15
     max_body_bytes: int = 1024 * 1024
-    db_pool_size: int = 10
-    # A statement that runs longer than this on PostgreSQL is cancelled: requests share the event
-    # loop with the database call, so an unbounded query must not hold a worker.
-    db_statement_timeout_ms: int = 5000
+    db_pool_size: int = Field(10, ge=1)
+    # PostgreSQL: a statement that runs longer than this is cancelled (503 `busy`), so a request
+    # waiting on a lock gives its worker thread back; a connection attempt that has not succeeded
+    # within the connect timeout answers 503 `database_unavailable`; a request that waits
+    # longer than the pool timeout for a free connection answers 503 `busy`.
+    db_statement_timeout_ms: int = Field(5000, ge=1)
+    db_connect_timeout_s: int = Field(3, ge=2)
+    db_pool_timeout_s: float = Field(5.0, gt=0)
+    # Routes run in worker threads (the event loop never waits on the database): at most this
+    # many requests run at once per process; the others wait for a thread.
+    worker_threads: int = Field(40, ge=1)
+    # On SIGTERM or SIGINT: how long running requests and renders may take to finish before the
+    # server stops them and its render workers.
+    shutdown_grace_s: float = Field(30.0, ge=0)
     # SQLite: how long a write waits for another writer's lock before the request answers 503.
     sqlite_busy_timeout_ms: int = Field(5000, ge=0)
     # Engagement list pages each app process keeps and serves again while the data they show

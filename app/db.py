@@ -1,29 +1,52 @@
-"""Engine, session factory and the request-scoped session dependency."""
+"""Engine, session factories and the request-scoped session dependency.
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+Routes are plain `def` functions, which FastAPI runs in worker threads: no database call ever
+waits on the event loop (README, "Request path"). This dependency opens no connection itself
+(the session connects at its first statement, in the route's thread) and ends the transaction
+in a worker thread too.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.services import audit  # noqa: F401  (registers the audit hook on every session)
 
+# Requests of these methods only read: their SQLite transactions begin deferred (readers run
+# beside the writer, WAL); every other method's begin IMMEDIATE.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The execution option that makes a SQLite transaction take the write lock at BEGIN.
+_BEGIN_MODE = "clustercase_sqlite_begin"
+
 
 def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> Engine:
-    """Create an engine with the per-dialect settings every connection needs."""
+    """Create an engine with the per-dialect settings every connection needs: short, bounded
+    waits for a connection, a lock and a statement (each a 503 when it runs out, see
+    app/api/errors.py)."""
     settings = settings or Settings()
+    kwargs.setdefault("pool_size", settings.db_pool_size)
+    kwargs.setdefault("pool_timeout", settings.db_pool_timeout_s)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect(settings.sqlite_busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    kwargs.setdefault("pool_size", settings.db_pool_size)
     kwargs.setdefault("pool_pre_ping", True)
-    options = f"-c statement_timeout={settings.db_statement_timeout_ms}"
-    connect_args = {"options": options, "connect_timeout": 5}
+    connect_args = {
+        "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+        "connect_timeout": settings.db_connect_timeout_s,
+        # A peer that vanishes (network, host) is noticed in seconds rather than hours.
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+    }
     return create_engine(url, connect_args=connect_args, **kwargs)
 
 
@@ -44,21 +67,42 @@ def _sqlite_on_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock now, waiting up to busy_timeout for another writer; a
+    # deferred transaction that reads and then writes cannot wait (SQLite refuses at once when
+    # another connection committed meanwhile).
+    mode = connection.get_execution_options().get(_BEGIN_MODE, "")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
+    """Sessions on `engine`; a writer's SQLite transactions begin IMMEDIATE (no effect on
+    PostgreSQL, where writers lock rows, not the database)."""
+    bind = engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}) if writer else engine
+    return sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
-@contextmanager
-def request_session(request: Request) -> Iterator[Session]:
-    """The request's session: committed when the block ends, rolled back when it raises."""
-    session: Session = request.app.state.sessionmaker()
-    session.info["request_id"] = getattr(request.state, "request_id", None)
+@dataclass
+class SessionFactories:
+    """The app's sessions: for requests that only read, and for those that write."""
+
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+    @classmethod
+    def on(cls, engine: Engine) -> "SessionFactories":
+        return cls(make_sessionmaker(engine), make_sessionmaker(engine, writer=True))
+
+    def for_method(self, method: str) -> sessionmaker[Session]:
+        return self.reader if method in READ_METHODS else self.writer
+
+
+def finish(session: Session, *, commit: bool) -> None:
+    """End the session's transaction (commit, or roll back) and give its connection back."""
     try:
-        yield session
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise
@@ -67,14 +111,21 @@ def request_session(request: Request) -> Iterator[Session]:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request: commit when the route returns, roll back when it raises.
+    """One session per request: committed when the route returns, rolled back when it raises.
 
-    The routes are `async def` and use this synchronous session directly: the queries are short
-    and bounded (statement timeout), and skipping the thread-pool hop is what keeps list requests
-    fast (see README, "Request path"). CPU-heavy work (PDF rendering) goes to worker processes.
+    Async only to hand the session over: creating it does no I/O (it connects at its first
+    statement, in the route's worker thread), and the commit or rollback runs in a worker
+    thread, so the event loop never waits on the database.
     """
-    with request_session(request) as session:
+    factories: SessionFactories = request.app.state.sessions
+    session = factories.for_method(request.method)()
+    session.info["request_id"] = getattr(request.state, "request_id", None)
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(finish, session, commit=False)
+        raise
+    await run_in_threadpool(finish, session, commit=True)
 
 
 # scope="function": the commit runs before the response is sent, so a failing commit is reported.

@@ -1,10 +1,13 @@
 """Run the Alembic migrations from code (CLI `db upgrade`, the tests, the benchmarks)."""
 
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,3 +48,14 @@ def upgrade(connection: Connection | None = None, revision: str = "head") -> Non
 
 def downgrade(connection: Connection | None = None, revision: str = "base") -> None:
     command.downgrade(alembic_config(connection), revision)
+
+
+@cache
+def head_revision() -> str | None:
+    """The latest migration of this code (read from the migration files once per process)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database's schema is at (None for a database never migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()

@@ -2,16 +2,18 @@
 
 import os
 import secrets
-import time
+import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cachetools import LRUCache
+from jwt.types import Options
 
+from app import clock
 from app.config import Settings
 
 ALGORITHM = "HS256"
@@ -71,7 +73,7 @@ class IssuedToken:
 
 
 def issue_token(user_id: int, *, key: str, lifetime: timedelta) -> IssuedToken:
-    now = datetime.now(UTC)
+    now = clock.now()
     claims = {"sub": str(user_id), "iat": now, "exp": now + lifetime}
     return IssuedToken(jwt.encode(claims, key, algorithm=ALGORITHM), int(lifetime.total_seconds()))
 
@@ -81,27 +83,43 @@ def issue_token(user_id: int, *, key: str, lifetime: timedelta) -> IssuedToken:
 # every request of a session. Only verified tokens are kept, and the expiry is checked on every
 # use, so the cache changes no answer; a forged token is a different string, so it never matches.
 _VERIFIED: LRUCache[tuple[str, str], tuple[int, float]] = LRUCache(maxsize=4096)
+# Requests run in worker threads, and an LRU reorders itself on every read.
+_VERIFIED_LOCK = threading.Lock()
 
 
 def token_subject(token: str, *, key: str, now: float | None = None) -> int | None:
     """The user id a valid token names, or None (bad signature, other algorithm, expired,
-    malformed). Only HS256 is accepted, so `alg: none` and key-confusion tokens fail."""
-    verified = _VERIFIED.get((key, token))
+    issued in the future, malformed), as of `now` (a POSIX timestamp; default: app.clock's).
+    Only HS256 is accepted, so `alg: none` and key-confusion tokens fail."""
+    at = clock.now().timestamp() if now is None else now
+    with _VERIFIED_LOCK:
+        verified = _VERIFIED.get((key, token))
     if verified is None:
-        verified = _verify(token, key)
+        verified = _verify(token, key, at)
         if verified is None:
             return None
-        _VERIFIED[key, token] = verified
+        with _VERIFIED_LOCK:
+            _VERIFIED[key, token] = verified
     user_id, expires_at = verified
     # PyJWT's own rule: a token is expired once its `exp` is not in the future.
-    return user_id if (time.time() if now is None else now) < expires_at else None
+    return user_id if at < expires_at else None
 
 
-def _verify(token: str, key: str) -> tuple[int, float] | None:
+# PyJWT checks the signature and that the claims are present; their times are checked in _verify
+# against app.clock, as PyJWT would against the system clock (its integer rule included).
+_DECODE_OPTIONS: Options = {
+    "require": ["exp", "iat", "sub"],
+    "verify_exp": False,
+    "verify_iat": False,
+}
+
+
+def _verify(token: str, key: str, now: float) -> tuple[int, float] | None:
     try:
-        claims = jwt.decode(
-            token, key, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
-        )
-        return int(claims["sub"]), float(claims["exp"])
-    except (jwt.PyJWTError, ValueError, TypeError):
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
+        user_id, issued_at, expires_at = int(claims["sub"]), int(claims["iat"]), int(claims["exp"])
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
         return None
+    if issued_at > now or expires_at <= now:
+        return None
+    return user_id, float(expires_at)

@@ -138,6 +138,13 @@ class Phase(StrEnum):
     CANCELLED = "cancelled"
 
 
+# A closed or cancelled engagement is finished: nothing in it is chased any more (overdue
+# milestones, pending responses, the mission clock). Every other phase is open, `on_hold`
+# included. Tuples in declaration order, so that what is built from them has a stable order.
+FINISHED_PHASES: tuple[Phase, ...] = (Phase.CLOSED, Phase.CANCELLED)
+OPEN_PHASES: tuple[Phase, ...] = tuple(p for p in Phase if p not in FINISHED_PHASES)
+
+
 class Role(StrEnum):
     CONSULTANT = "consultant"
     STAKEHOLDER = "stakeholder"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
 from app.config import Settings
-from app.db import make_engine
+from app.db import SessionFactories, make_engine
 from app.main import create_app
 from app.models import User
 from app.reports.pool import RenderPool
@@ -28,10 +28,34 @@ def _test_url(tmp_dir: Path) -> str:
     return os.environ.get("CLUSTERCASE_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
 
 
-def _reset_postgres(engine: Engine) -> None:
+def _require_test_name(name: str) -> None:
+    """The suite creates and empties PostgreSQL databases whose name says they are for tests,
+    and no other, whatever CLUSTERCASE_TEST_DATABASE_URL says."""
+    if "test" not in name.lower():
+        raise RuntimeError(
+            f"refusing to wipe the PostgreSQL database {name!r}: the suite only empties "
+            "databases whose name contains 'test'"
+        )
+
+
+def reset_test_schema(engine: Engine) -> None:
+    """Empty a PostgreSQL test database (drop and recreate its public schema)."""
+    _require_test_name(engine.url.database or "")
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
+
+
+def create_test_database(url: str) -> None:
+    """Create the PostgreSQL database of `url` when it does not exist yet."""
+    parsed = make_url(url)
+    _require_test_name(parsed.database or "")
+    maintenance = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with maintenance.connect() as connection:
+        name = parsed.database
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    maintenance.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +67,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     if engine.dialect.name == "postgresql":
-        _reset_postgres(engine)
+        create_test_database(database_url)
+        reset_test_schema(engine)
     with engine.begin() as connection:
         migrate.upgrade(connection)
     yield engine
@@ -93,7 +118,7 @@ def app(
     database_url: str, session_factory: sessionmaker[Session], renderer: RenderPool
 ) -> Iterator[object]:
     application = create_app(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
-    application.state.sessionmaker = session_factory
+    application.state.sessions = SessionFactories(session_factory, session_factory)
     application.state.renderer = renderer
     yield application
     application.state.engine.dispose()

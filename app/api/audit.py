@@ -14,7 +14,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", responses=error_responses(401, 403, 422))
-async def list_audit_entries(
+def list_audit_entries(
     session: DbSession,
     _overseer: OverseerUser,
     paging: Paging,

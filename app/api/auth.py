@@ -21,23 +21,26 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @public.post("/token", responses=error_responses(401, 422, 429))
-async def issue_access_token(
+def issue_access_token(
     request: Request, session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Token:
     """Exchange an email and password for a bearer access token."""
     settings = request.app.state.settings
-    outcome = service.log_in(
+    attempt = service.start_login(
         session,
         email=form.username[:320],
-        password=form.password[:256],
         client_ip=request.client.host if request.client else "unknown",
         limit=settings.login_max_failures,
         window=timedelta(minutes=settings.login_window_minutes),
     )
-    if outcome.retry_after is not None:
+    if attempt.retry_after is not None:
         raise TooManyAttempts(
-            "Too many failed logins; try again later", retry_after=outcome.retry_after
+            "Too many failed logins; try again later", retry_after=attempt.retry_after
         )
+    # End the reading transaction: on SQLite a writer's transaction holds the write lock, and
+    # no lock is to be held while the password is checked (~100 ms, in this worker thread).
+    session.commit()
+    outcome = service.finish_login(session, attempt, form.password[:256])
     if outcome.user is None:
         # Returned, not raised: the session commits, so the failure is counted.
         return JSONResponse(  # type: ignore[return-value]
@@ -54,6 +57,6 @@ async def issue_access_token(
 
 
 @router.get("/me", responses=error_responses(401))
-async def who_am_i(user: CurrentUser) -> UserRead:
+def who_am_i(user: CurrentUser) -> UserRead:
     """The user the access token belongs to."""
     return UserRead.model_validate(user)

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/engagements/{engagement_id}/bottlenecks", tags=["bot
 
 
 @router.get("", response_model=Page[BottleneckRead], responses=error_responses(401, 404, 422))
-async def list_bottlenecks(
+def list_bottlenecks(
     session: DbSession,
     engagement: DiagnosisReader,
     paging: Paging,
@@ -48,7 +48,7 @@ async def list_bottlenecks(
 @router.post(
     "", status_code=http_status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 413, 422)
 )
-async def create_bottleneck(
+def create_bottleneck(
     session: DbSession, engagement: DiagnosisWriter, body: BottleneckCreate, response: Response
 ) -> BottleneckRead:
     """Add a bottleneck, optionally under a challenge of the same engagement."""
@@ -58,7 +58,7 @@ async def create_bottleneck(
 
 
 @router.get("/{bottleneck_id}", responses=error_responses(401, 404, 422))
-async def get_bottleneck(
+def get_bottleneck(
     session: DbSession,
     engagement: DiagnosisReader,
     bottleneck_id: PathId,
@@ -71,7 +71,7 @@ async def get_bottleneck(
 
 
 @router.patch("/{bottleneck_id}", responses=error_responses(401, 403, 404, 409, 412, 413, 422))
-async def update_bottleneck(
+def update_bottleneck(
     session: DbSession,
     engagement: DiagnosisWriter,
     bottleneck_id: PathId,
@@ -92,7 +92,7 @@ async def update_bottleneck(
     status_code=http_status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete_bottleneck(
+def delete_bottleneck(
     session: DbSession,
     engagement: DiagnosisWriter,
     bottleneck_id: PathId,

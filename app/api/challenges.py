@@ -20,7 +20,7 @@ router = APIRouter(prefix="/engagements/{engagement_id}/challenges", tags=["chal
 
 
 @router.get("", response_model=Page[ChallengeRead], responses=error_responses(401, 404, 422))
-async def list_challenges(
+def list_challenges(
     session: DbSession, engagement: DiagnosisReader, paging: Paging
 ) -> Page[ChallengeRead]:
     """List the engagement's challenges, highest priority first."""
@@ -33,7 +33,7 @@ async def list_challenges(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 413, 422)
 )
-async def create_challenge(
+def create_challenge(
     session: DbSession, engagement: DiagnosisWriter, body: ChallengeCreate, response: Response
 ) -> ChallengeRead:
     """Add a challenge to the engagement."""
@@ -43,7 +43,7 @@ async def create_challenge(
 
 
 @router.get("/{challenge_id}", responses=error_responses(401, 404, 422))
-async def get_challenge(
+def get_challenge(
     session: DbSession,
     engagement: DiagnosisReader,
     challenge_id: PathId,
@@ -56,7 +56,7 @@ async def get_challenge(
 
 
 @router.patch("/{challenge_id}", responses=error_responses(401, 403, 404, 409, 412, 413, 422))
-async def update_challenge(
+def update_challenge(
     session: DbSession,
     engagement: DiagnosisWriter,
     challenge_id: PathId,
@@ -77,7 +77,7 @@ async def update_challenge(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete_challenge(
+def delete_challenge(
     session: DbSession,
     engagement: DiagnosisWriter,
     challenge_id: PathId,

@@ -6,8 +6,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
-from sqlalchemy import Row, Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
 
 from app.db import DbSession
 from app.models import Engagement, User
@@ -72,30 +71,17 @@ IfMatch = Annotated[
 
 bearer_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 BearerToken = Annotated[str | None, Depends(bearer_scheme)]
-# The user a token names, if still active: every request runs it, so it is built once.
-ACTIVE_USER = (User.id == bindparam("user_id"), User.is_active)
-_USER_BY_ID = select(User).where(*ACTIVE_USER)
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"), User.is_active)
 
 
-def authenticate(
-    request: Request, session: Session, token: str | None, statement: Select[Any] = _USER_BY_ID
-) -> Row[*tuple[Any, ...]]:
-    """The row of `statement` (a select filtered by ACTIVE_USER) for the user the bearer token
-    names, or 401. Checked on every request (no cache), so a deactivated or deleted user loses
-    access at once."""
+def current_user(request: Request, session: DbSession, token: BearerToken) -> User:
+    """The active user the bearer token names, or 401. Read on every request (the token's
+    signature check alone is cached), so a deactivated or deleted user loses access at once."""
     user_id = token_subject(token, key=request.app.state.secret_key) if token else None
-    row = None
-    if user_id is not None:
-        row = session.execute(statement, {"user_id": user_id}).first()
-    if row is None:
+    user = session.scalar(_USER_BY_ID, {"user_id": user_id}) if user_id is not None else None
+    if user is None:
         raise Unauthorized("A valid access token is required")
     session.info["actor_id"] = user_id
-    return row
-
-
-async def current_user(request: Request, session: DbSession, token: BearerToken) -> User:
-    """The active user the bearer token names, or 401 (see `authenticate`)."""
-    user: User = authenticate(request, session, token)[0]
     return user
 
 
@@ -128,13 +114,11 @@ def _readable_engagement(
     return engagement
 
 
-def engagement_access(section: Section, *, write: bool) -> Callable[..., Awaitable[Engagement]]:
+def engagement_access(section: Section, *, write: bool) -> Callable[..., Engagement]:
     """Load the engagement in the path for `section`: 404 when the caller may not read it (or
     that part of it), 403 when it may read but not write."""
 
-    async def dependency(
-        session: DbSession, user: CurrentUser, engagement_id: PathId
-    ) -> Engagement:
+    def dependency(session: DbSession, user: CurrentUser, engagement_id: PathId) -> Engagement:
         engagement = _readable_engagement(session, user, engagement_id, section)
         if write and not access.can_write(session, user, engagement):
             raise Forbidden("Only the engagement's consultants and administrators may change it")
@@ -143,9 +127,7 @@ def engagement_access(section: Section, *, write: bool) -> Callable[..., Awaitab
     return dependency
 
 
-async def follow_up_recorder(
-    session: DbSession, user: CurrentUser, engagement_id: PathId
-) -> Engagement:
+def follow_up_recorder(session: DbSession, user: CurrentUser, engagement_id: PathId) -> Engagement:
     """The engagement in the path for recording follow-up: 404 when the caller may not read its
     recommendations, 403 when it may read but not record (monitors, non-member consultants)."""
     engagement = _readable_engagement(session, user, engagement_id, Section.RECOMMENDATIONS)

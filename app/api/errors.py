@@ -6,11 +6,12 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.services.errors import AppError, Busy
+from app.services.errors import AppError, Busy, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +107,15 @@ async def _stale_error(_request: Request, _exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("conflict", detail), status_code=409)
 
 
-# Contention that a retry resolves: PostgreSQL's deadlock, serialization failure, lock timeout
-# and statement timeout; SQLite's locked database (a writer held it past busy_timeout).
+# Contention that a retry resolves: PostgreSQL's deadlock, serialization failure, lock and
+# statement timeouts; SQLite's locked database (a writer held it past busy_timeout).
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03", "57014"})
 _TRANSIENT_SQLITE = ("database is locked", "database table is locked")
 RETRY_AFTER_CONTENTION_S = 1
+RETRY_AFTER_UNAVAILABLE_S = 5
 
 
-def _is_transient(exc: OperationalError) -> bool:
+def _is_transient(exc: OperationalError | InterfaceError) -> bool:
     """Whether the database refused for a moment (contention), not for good."""
     if getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
         return True
@@ -121,13 +123,26 @@ def _is_transient(exc: OperationalError) -> bool:
 
 
 async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
-    """A transient refusal answers 503 `busy` with Retry-After (nothing was written: the
-    request's transaction is rolled back); anything else is unexpected."""
-    assert isinstance(exc, OperationalError)
-    if not _is_transient(exc):
-        return await _unexpected_error(request, exc)
-    log.warning("database contention, the client is asked to retry: %s", exc.orig)
-    detail = "The database is busy with other changes; retry in a moment"
+    """The database could not do its part: 503 with Retry-After, never 500; nothing was
+    written (the request's transaction is rolled back, or never began). Contention answers
+    `busy`; everything else the driver calls operational (connection refused, lost or timed
+    out, authentication failed, unknown database, a server shutting down, a file SQLite cannot
+    open) answers `database_unavailable`."""
+    assert isinstance(exc, OperationalError | InterfaceError)
+    if _is_transient(exc):
+        log.warning("database contention, the client is asked to retry: %s", exc.orig)
+        detail = "The database is busy with other changes; retry in a moment"
+        return await _app_error(request, Busy(detail, retry_after=RETRY_AFTER_CONTENTION_S))
+    log.error("database unavailable: %s", str(exc.orig).strip())
+    detail = "The database cannot be reached right now; retry in a moment"
+    unavailable = DatabaseUnavailable(detail, retry_after=RETRY_AFTER_UNAVAILABLE_S)
+    return await _app_error(request, unavailable)
+
+
+async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    """Every connection of the process's pool stayed in use past the pool timeout."""
+    log.warning("no database connection free: %s", exc)
+    detail = "Every database connection is busy; retry in a moment"
     return await _app_error(request, Busy(detail, retry_after=RETRY_AFTER_CONTENTION_S))
 
 
@@ -146,4 +161,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(StaleDataError, _stale_error)
     app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(InterfaceError, _operational_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
     app.add_exception_handler(Exception, _unexpected_error)

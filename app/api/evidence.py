@@ -27,7 +27,7 @@ router = APIRouter(prefix="/engagements/{engagement_id}/evidence", tags=["eviden
 
 
 @router.get("", response_model=Page[EvidenceRead], responses=error_responses(401, 404, 422))
-async def list_evidence(
+def list_evidence(
     session: DbSession,
     engagement: DiagnosisReader,
     paging: Paging,
@@ -43,7 +43,7 @@ async def list_evidence(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 413, 422)
 )
-async def create_evidence(
+def create_evidence(
     session: DbSession, engagement: DiagnosisWriter, body: EvidenceCreate, response: Response
 ) -> EvidenceRead:
     """Add evidence to the engagement."""
@@ -53,7 +53,7 @@ async def create_evidence(
 
 
 @router.get("/{evidence_id}", responses=error_responses(401, 404, 422))
-async def get_evidence(
+def get_evidence(
     session: DbSession,
     engagement: DiagnosisReader,
     evidence_id: PathId,
@@ -66,7 +66,7 @@ async def get_evidence(
 
 
 @router.patch("/{evidence_id}", responses=error_responses(401, 403, 404, 409, 412, 413, 422))
-async def update_evidence(
+def update_evidence(
     session: DbSession,
     engagement: DiagnosisWriter,
     evidence_id: PathId,
@@ -87,7 +87,7 @@ async def update_evidence(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete_evidence(
+def delete_evidence(
     session: DbSession,
     engagement: DiagnosisWriter,
     evidence_id: PathId,
@@ -104,7 +104,7 @@ async def delete_evidence(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 413, 422),
 )
-async def create_link(
+def create_link(
     session: DbSession, engagement: DiagnosisWriter, evidence_id: PathId, body: LinkCreate
 ) -> EvidenceLinkRead:
     """Link the evidence to a challenge, bottleneck or recommendation of this engagement."""
@@ -118,7 +118,7 @@ async def create_link(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 422),
 )
-async def delete_link(
+def delete_link(
     session: DbSession,
     engagement: DiagnosisWriter,
     evidence_id: PathId,

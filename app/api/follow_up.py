@@ -39,7 +39,7 @@ MeasurementId = PathId
 
 
 @router.get("/updates", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
-async def list_updates(
+def list_updates(
     session: DbSession,
     engagement: RecommendationsReader,
     user: CurrentUser,
@@ -66,7 +66,7 @@ async def list_updates(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 413, 422),
 )
-async def record_update(
+def record_update(
     session: DbSession,
     engagement: FollowUpRecorder,
     user: CurrentUser,
@@ -82,7 +82,7 @@ async def record_update(
 
 
 @router.get("/indicators", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
-async def list_indicators(
+def list_indicators(
     session: DbSession,
     engagement: RecommendationsReader,
     user: CurrentUser,
@@ -104,7 +104,7 @@ async def list_indicators(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 413, 422),
 )
-async def create_indicator(
+def create_indicator(
     session: DbSession,
     engagement: RecommendationsWriter,
     recommendation_id: RecommendationId,
@@ -125,7 +125,7 @@ async def create_indicator(
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 404, 422),
 )
-async def get_indicator(
+def get_indicator(
     session: DbSession,
     engagement: RecommendationsReader,
     user: CurrentUser,
@@ -147,7 +147,7 @@ async def get_indicator(
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409, 412, 413, 422),
 )
-async def update_indicator(
+def update_indicator(
     session: DbSession,
     engagement: RecommendationsWriter,
     recommendation_id: RecommendationId,
@@ -172,7 +172,7 @@ async def update_indicator(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete_indicator(
+def delete_indicator(
     session: DbSession,
     engagement: RecommendationsWriter,
     recommendation_id: RecommendationId,
@@ -193,7 +193,7 @@ async def delete_indicator(
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 404, 422),
 )
-async def list_measurements(
+def list_measurements(
     session: DbSession,
     engagement: RecommendationsReader,
     user: CurrentUser,
@@ -222,7 +222,7 @@ async def list_measurements(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 413, 422),
 )
-async def record_measurement(
+def record_measurement(
     session: DbSession,
     engagement: FollowUpRecorder,
     user: CurrentUser,
@@ -244,7 +244,7 @@ async def record_measurement(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 422),
 )
-async def delete_measurement(
+def delete_measurement(
     session: DbSession,
     engagement: RecommendationsWriter,
     recommendation_id: RecommendationId,

@@ -19,7 +19,7 @@ router = APIRouter(tags=["library"])
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 422),
 )
-async def search_library(
+def search_library(
     session: DbSession,
     user: CurrentUser,
     paging: Paging,
@@ -35,7 +35,7 @@ async def search_library(
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 404, 422),
 )
-async def similar_recommendations(
+def similar_recommendations(
     session: DbSession, engagement: DiagnosisReader, bottleneck_id: PathId, paging: Paging
 ) -> LibraryPage:
     """Shared recommendations of other engagements for a bottleneck's framework condition,

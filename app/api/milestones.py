@@ -21,7 +21,7 @@ MilestoneId = PathId
 
 
 @router.get("", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
-async def list_milestones(
+def list_milestones(
     session: DbSession, engagement: MilestonesReader, paging: Paging
 ) -> Page[MilestoneRead]:
     """List an engagement's milestones by due date."""
@@ -39,7 +39,7 @@ async def list_milestones(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 409, 413, 422)
 )
-async def create_milestone(
+def create_milestone(
     session: DbSession, engagement: MilestonesWriter, body: MilestoneCreate, response: Response
 ) -> MilestoneRead:
     """Add a milestone."""
@@ -51,7 +51,7 @@ async def create_milestone(
 @router.get(
     "/{milestone_id}", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422)
 )
-async def get_milestone(
+def get_milestone(
     session: DbSession, engagement: MilestonesReader, milestone_id: MilestoneId, response: Response
 ) -> MilestoneRead:
     """Read one milestone."""
@@ -65,7 +65,7 @@ async def get_milestone(
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409, 412, 413, 422),
 )
-async def update_milestone(
+def update_milestone(
     session: DbSession,
     engagement: MilestonesWriter,
     milestone_id: MilestoneId,
@@ -86,7 +86,7 @@ async def update_milestone(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete_milestone(
+def delete_milestone(
     session: DbSession,
     engagement: MilestonesWriter,
     milestone_id: MilestoneId,

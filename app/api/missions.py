@@ -22,7 +22,7 @@ MissionId = PathId
 
 
 @router.get("", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
-async def list_missions(
+def list_missions(
     session: DbSession,
     engagement: MissionsReader,
     paging: Paging,
@@ -43,7 +43,7 @@ async def list_missions(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 409, 413, 422)
 )
-async def create_mission(
+def create_mission(
     session: DbSession, engagement: MissionsWriter, body: MissionCreate, response: Response
 ) -> MissionRead:
     """Log a mission."""
@@ -55,7 +55,7 @@ async def create_mission(
 @router.get(
     "/{mission_id}", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422)
 )
-async def get_mission(
+def get_mission(
     session: DbSession, engagement: MissionsReader, mission_id: MissionId, response: Response
 ) -> MissionRead:
     """Read one mission."""
@@ -69,7 +69,7 @@ async def get_mission(
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409, 412, 413, 422),
 )
-async def update_mission(
+def update_mission(
     session: DbSession,
     engagement: MissionsWriter,
     mission_id: MissionId,
@@ -90,7 +90,7 @@ async def update_mission(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete_mission(
+def delete_mission(
     session: DbSession,
     engagement: MissionsWriter,
     mission_id: MissionId,

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/partnerships", tags=["partnerships"])
     response_model=Page[PartnershipRead],
     responses=error_responses(422),
 )
-async def list_partnerships(
+def list_partnerships(
     session: DbSession,
     paging: Paging,
     kind: PartnershipKind | None = None,
@@ -42,7 +42,7 @@ async def list_partnerships(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 413, 422))
-async def create_partnership(
+def create_partnership(
     session: DbSession, _admin: AdminUser, body: PartnershipCreate, response: Response
 ) -> PartnershipRead:
     """Create a partnership."""
@@ -54,7 +54,7 @@ async def create_partnership(
 @router.get(
     "/{partnership_id}", status_code=status.HTTP_200_OK, responses=error_responses(404, 422)
 )
-async def get_partnership(
+def get_partnership(
     session: DbSession, partnership_id: PathId, response: Response
 ) -> PartnershipRead:
     """Read one partnership."""
@@ -68,7 +68,7 @@ async def get_partnership(
     status_code=status.HTTP_200_OK,
     responses=error_responses(403, 404, 409, 412, 413, 422),
 )
-async def update_partnership(
+def update_partnership(
     session: DbSession,
     _admin: AdminUser,
     partnership_id: PathId,
@@ -89,7 +89,7 @@ async def update_partnership(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(403, 404, 409, 412, 422),
 )
-async def delete_partnership(
+def delete_partnership(
     session: DbSession, _admin: AdminUser, partnership_id: PathId, if_match: IfMatch = None
 ) -> None:
     """Delete a partnership that nothing references."""

@@ -2,13 +2,12 @@
 administrators."""
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
+from app import clock
 from app.api.deps import OverseerUser
 from app.api.responses import JSONBytes
 from app.db import DbSession
@@ -30,19 +29,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response_model=PortfolioSummary,
     responses=error_responses(401, 403, 422),
 )
-async def portfolio_summary(session: DbSession, _user: OverseerUser, filters: Filters) -> Response:
+def portfolio_summary(session: DbSession, _user: OverseerUser, filters: Filters) -> Response:
     """Summarise the portfolio: counts, implementation rates, overdue milestones, risks."""
     # Written by orjson from plain values: a large portfolio's lists run to tens of thousands
     # of items (see app/services/portfolio.py); the tests check the body against the model.
-    # At 10,000 engagements this is ~200 ms of queries and Python: done in a worker thread so
-    # the event loop goes on serving meanwhile (the session is not used by anything else then).
-    return await run_in_threadpool(_summary_response, session, filters)
-
-
-def _summary_response(session: DbSession, filters: PortfolioFilters) -> Response:
-    # The summary is built, written and freed with the garbage collector paused.
-    with service.collector_paused():
-        return JSONBytes(service.summary(session, filters, today=date.today()))
+    return JSONBytes(service.summary(session, filters, today=clock.today()))
 
 
 def _download(
@@ -52,8 +43,8 @@ def _download(
     (before the body is sent), so the body is read with a session of its own, opened when
     streaming starts and closed when it ends (or the client goes away). It is a plain
     generator: Starlette runs each step in a worker thread, off the event loop."""
-    sessionmaker = request.app.state.sessionmaker
-    today = date.today()
+    sessionmaker = request.app.state.sessions.reader
+    today = clock.today()
     write, media_type = _FORMATS[extension]
 
     def body() -> Iterator[bytes]:
@@ -83,9 +74,7 @@ def _responses(media_type: str) -> dict[int | str, dict[str, Any]]:
     response_class=StreamingResponse,
     responses=_responses(CSV),
 )
-async def engagements_csv(
-    request: Request, _user: OverseerUser, filters: Filters
-) -> StreamingResponse:
+def engagements_csv(request: Request, _user: OverseerUser, filters: Filters) -> StreamingResponse:
     """Export the matching engagements as CSV, one row each."""
     return _download(request, filters, table="engagements", extension="csv")
 
@@ -96,9 +85,7 @@ async def engagements_csv(
     response_class=StreamingResponse,
     responses=_responses(XLSX),
 )
-async def engagements_xlsx(
-    request: Request, _user: OverseerUser, filters: Filters
-) -> StreamingResponse:
+def engagements_xlsx(request: Request, _user: OverseerUser, filters: Filters) -> StreamingResponse:
     """Export the matching engagements as an Excel workbook, one row each."""
     return _download(request, filters, table="engagements", extension="xlsx")
 
@@ -109,7 +96,7 @@ async def engagements_xlsx(
     response_class=StreamingResponse,
     responses=_responses(CSV),
 )
-async def recommendations_csv(
+def recommendations_csv(
     request: Request, _user: OverseerUser, filters: Filters
 ) -> StreamingResponse:
     """Export the recommendations of the matching engagements as CSV, one row each."""
@@ -122,7 +109,7 @@ async def recommendations_csv(
     response_class=StreamingResponse,
     responses=_responses(XLSX),
 )
-async def recommendations_xlsx(
+def recommendations_xlsx(
     request: Request, _user: OverseerUser, filters: Filters
 ) -> StreamingResponse:
     """Export the recommendations of the matching engagements as an Excel workbook."""

@@ -28,7 +28,7 @@ RecommendationId = PathId
 
 
 @router.get("", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
-async def list_recommendations(
+def list_recommendations(
     session: DbSession,
     engagement: RecommendationsReader,
     user: CurrentUser,
@@ -58,7 +58,7 @@ async def list_recommendations(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 404, 409, 413, 422)
 )
-async def create_recommendation(
+def create_recommendation(
     session: DbSession,
     engagement: RecommendationsWriter,
     body: RecommendationCreate,
@@ -73,7 +73,7 @@ async def create_recommendation(
 @router.get(
     "/{recommendation_id}", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422)
 )
-async def get_recommendation(
+def get_recommendation(
     session: DbSession,
     engagement: RecommendationsReader,
     user: CurrentUser,
@@ -92,7 +92,7 @@ async def get_recommendation(
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409, 412, 413, 422),
 )
-async def update_recommendation(
+def update_recommendation(
     session: DbSession,
     engagement: RecommendationsWriter,
     recommendation_id: RecommendationId,
@@ -113,7 +113,7 @@ async def update_recommendation(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete_recommendation(
+def delete_recommendation(
     session: DbSession,
     engagement: RecommendationsWriter,
     recommendation_id: RecommendationId,

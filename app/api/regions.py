@@ -15,7 +15,7 @@ RegionId = PathId
 
 
 @router.get("", response_model=Page[RegionRead], responses=error_responses(422))
-async def list_regions(
+def list_regions(
     session: DbSession,
     paging: Paging,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -34,7 +34,7 @@ async def list_regions(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(403, 409, 413, 422))
-async def create_region(
+def create_region(
     session: DbSession, _admin: AdminUser, body: RegionCreate, response: Response
 ) -> RegionRead:
     """Create a region."""
@@ -44,7 +44,7 @@ async def create_region(
 
 
 @router.get("/{region_id}", responses=error_responses(404, 422))
-async def get_region(session: DbSession, region_id: RegionId, response: Response) -> RegionRead:
+def get_region(session: DbSession, region_id: RegionId, response: Response) -> RegionRead:
     """Read one region."""
     region = service.get(session, region_id)
     set_etag(response, region)
@@ -52,7 +52,7 @@ async def get_region(session: DbSession, region_id: RegionId, response: Response
 
 
 @router.patch("/{region_id}", responses=error_responses(403, 404, 409, 412, 413, 422))
-async def update_region(
+def update_region(
     session: DbSession,
     _admin: AdminUser,
     region_id: RegionId,
@@ -73,7 +73,7 @@ async def update_region(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(403, 404, 409, 412),
 )
-async def delete_region(
+def delete_region(
     session: DbSession, _admin: AdminUser, region_id: RegionId, if_match: IfMatch = None
 ) -> None:
     """Delete a region that nothing references."""

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("", responses=error_responses(401, 403, 422))
-async def list_users(
+def list_users(
     session: DbSession,
     _admin: AdminUser,
     paging: Paging,
@@ -37,7 +37,7 @@ async def list_users(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 409, 413, 422)
 )
-async def create_user(
+def create_user(
     session: DbSession, _admin: AdminUser, body: UserCreate, response: Response
 ) -> UserRead:
     """Create a user."""
@@ -47,7 +47,7 @@ async def create_user(
 
 
 @router.get("/{user_id}", responses=error_responses(401, 403, 404, 422))
-async def get_user(
+def get_user(
     session: DbSession, _admin: AdminUser, user_id: PathId, response: Response
 ) -> UserRead:
     """Read one user."""
@@ -57,7 +57,7 @@ async def get_user(
 
 
 @router.patch("/{user_id}", responses=error_responses(401, 403, 404, 409, 412, 413, 422))
-async def update_user(
+def update_user(
     session: DbSession,
     _admin: AdminUser,
     user_id: PathId,

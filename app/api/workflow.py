@@ -27,7 +27,7 @@ router = APIRouter(prefix="/engagements/{engagement_id}", tags=["workflow"])
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 412, 413, 422),
 )
-async def create_transition(
+def create_transition(
     session: DbSession,
     engagement: EngagementWriter,
     user: CurrentUser,
@@ -44,7 +44,7 @@ async def create_transition(
 
 
 @router.get("/readiness", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
-async def get_readiness(
+def get_readiness(
     session: DbSession,
     engagement: InternalReader,
     to: Annotated[Phase, Query(description="the phase to check a move to")],
@@ -54,7 +54,7 @@ async def get_readiness(
 
 
 @router.get("/history", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
-async def list_history(
+def list_history(
     session: DbSession, engagement: InternalReader, paging: Paging
 ) -> Page[PhaseChangeRead]:
     """List the engagement's phase changes, oldest first."""

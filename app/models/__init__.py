@@ -2,7 +2,7 @@
 
 from app.models.audit import AuditEntry, LoginFailure
 from app.models.base import Base
-from app.models.change_counter import ChangeCounter
+from app.models.change_log import ListChange
 from app.models.diagnosis import Bottleneck, Challenge
 from app.models.engagement import (
     Engagement,
@@ -25,7 +25,6 @@ __all__ = [
     "Base",
     "Bottleneck",
     "Challenge",
-    "ChangeCounter",
     "Engagement",
     "EngagementMember",
     "EngagementObjective",
@@ -33,6 +32,7 @@ __all__ = [
     "Evidence",
     "EvidenceLink",
     "Indicator",
+    "ListChange",
     "LoginFailure",
     "Measurement",
     "Milestone",

@@ -8,6 +8,8 @@ from sqlalchemy import DateTime, Dialect, Enum, Integer, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from app import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -19,10 +21,6 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -61,13 +59,13 @@ class Versioned:
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), nullable=False, default=utcnow, server_default=func.now()
+        UTCDateTime(), nullable=False, default=clock.now, server_default=func.now()
     )
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(),
         nullable=False,
-        default=utcnow,
-        onupdate=utcnow,
+        default=clock.now,
+        onupdate=clock.now,
         server_default=func.now(),
     )
 

@@ -14,7 +14,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, Versioned, utcnow, vocab
+from app import clock
+from app.models.base import Base, UTCDateTime, Versioned, vocab
 from app.vocab import EngagementKind, Objective, Phase, Theme
 
 
@@ -134,4 +135,4 @@ class PhaseChange(Base):
     to_phase: Mapped[Phase] = mapped_column(vocab(Phase, "to_phase"))
     note: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

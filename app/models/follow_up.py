@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, Versioned, utcnow, vocab
+from app import clock
+from app.models.base import Base, UTCDateTime, Versioned, vocab
 from app.models.user import User
 from app.vocab import Implementation, Response, Role
 
@@ -58,7 +59,7 @@ class StatusUpdate(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     author_role: Mapped[Role] = mapped_column(vocab(Role, "author_role"))
     created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), nullable=False, default=utcnow, server_default=func.now()
+        UTCDateTime(), nullable=False, default=clock.now, server_default=func.now()
     )
 
     author: Mapped[User] = relationship(lazy="raise")
@@ -123,7 +124,7 @@ class Measurement(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     author_role: Mapped[Role] = mapped_column(vocab(Role, "author_role"))
     created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime(), nullable=False, default=utcnow, server_default=func.now()
+        UTCDateTime(), nullable=False, default=clock.now, server_default=func.now()
     )
 
     author: Mapped[User] = relationship(lazy="raise")

@@ -1,10 +1,11 @@
 """Follow-up of recommendations: status updates, indicators and their measurements."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, FiniteFloat, StringConstraints, model_validator
 
+from app import clock
 from app.schemas.common import InputModel, ReadModel, UpdateModel
 from app.vocab import Implementation, Response, Role
 
@@ -19,14 +20,9 @@ IndicatorStatus = Literal[
 ]
 
 
-def today() -> date:
-    """Today in UTC: the default date of an update."""
-    return datetime.now(UTC).date()
-
-
 def _not_future(value: date) -> date:
     # Today somewhere on Earth (UTC+14) is not refused as "the future".
-    if value > (datetime.now(UTC) + timedelta(hours=14)).date():
+    if value > (clock.now() + timedelta(hours=14)).date():
         raise ValueError("must not be in the future")
     if value < EARLIEST_DATE:
         raise ValueError(f"must not be before {EARLIEST_DATE.isoformat()}")

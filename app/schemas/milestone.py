@@ -4,7 +4,9 @@ from datetime import date, datetime
 
 from pydantic import computed_field
 
+from app import clock
 from app.schemas.common import InputModel, ReadModel, Title, UpdateModel
+from app.services.rules import is_overdue
 
 
 class MilestoneCreate(InputModel):
@@ -34,5 +36,5 @@ class MilestoneRead(ReadModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def overdue(self) -> bool:
-        """Due before today and not completed."""
-        return self.completed_on is None and self.due_date < date.today()
+        """Due before today (UTC) and not completed: app.services.rules.is_overdue."""
+        return is_overdue(self, clock.today())

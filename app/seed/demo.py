@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app import clock
 from app.models import (
     Bottleneck,
     Challenge,
@@ -68,8 +69,8 @@ class _Tally:
 
 def seed(session: Session, *, today: date | None = None, render: Renderer = render_pdf) -> str:
     """Add whatever part of the demo portfolio is missing, its recent dates counted from
-    `today` (default: the real today); return a one-line summary."""
-    today = today or date.today()
+    `today` (default: app.clock's, UTC); return a one-line summary."""
+    today = today or clock.today()
     tally = _Tally()
     ids = _Ids(
         regions=_ensure(session, tally, "regions", Region.nuts_code, Region.id, _regions()),

@@ -8,7 +8,7 @@ may not read answers 404 even to a write.
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Engagement, EngagementMember, User
@@ -92,26 +92,34 @@ def shared_only(user: User) -> bool:
     return user.role == Role.STAKEHOLDER
 
 
-def visible_engagements(stmt: Select[Engagement], user: Viewer) -> Select[Engagement]:
-    """Restrict an engagement query to what `user` may read (lists, counts, searches)."""
-    if user.role in SEES_EVERY_ENGAGEMENT:
-        return stmt
-    conditions = []
-    if user.region_id is not None:
-        conditions.append(Engagement.region_id == user.region_id)
-    if user.partnership_id is not None:
-        conditions.append(Engagement.partnership_id == user.partnership_id)
-    return stmt.where(or_(*conditions)) if conditions else stmt.where(false())
-
-
 # What a list shows a viewer depends on the data and on this alone: everyone who sees every
-# engagement shares one scope; the others are told apart by what `visible_engagements` reads.
+# engagement shares one scope; a stakeholder's is their region or partnership.
 VisibilityScope = tuple[str, int | None, int | None]
+EVERY_ENGAGEMENT: VisibilityScope = ("every", None, None)
 
 
 def visibility_scope(user: Viewer) -> VisibilityScope:
-    """The scope of `visible_engagements` for `user`: two users of one scope see the same
-    engagements (the key of the pages kept for lists, app/services/page_cache.py)."""
+    """Which engagements `user` may read, as a value: two users of one scope see the same
+    engagements (also the key of the pages kept for lists, app/services/page_cache.py)."""
     if user.role in SEES_EVERY_ENGAGEMENT:
-        return ("every", None, None)
+        return EVERY_ENGAGEMENT
     return ("client", user.region_id, user.partnership_id)
+
+
+def scope_condition(scope: VisibilityScope) -> ColumnElement[bool] | None:
+    """The condition on engagements of `scope` (None: every engagement)."""
+    if scope == EVERY_ENGAGEMENT:
+        return None
+    _, region_id, partnership_id = scope
+    conditions = []
+    if region_id is not None:
+        conditions.append(Engagement.region_id == region_id)
+    if partnership_id is not None:
+        conditions.append(Engagement.partnership_id == partnership_id)
+    return or_(*conditions) if conditions else false()
+
+
+def visible_engagements(stmt: Select[Engagement], user: Viewer) -> Select[Engagement]:
+    """Restrict an engagement query to what `user` may read (lists, counts, searches)."""
+    condition = scope_condition(visibility_scope(user))
+    return stmt if condition is None else stmt.where(condition)

@@ -10,13 +10,14 @@ Nothing here can be skipped by a service forgetting to call it.
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
+from app import clock
 from app.models import (
     AuditEntry,
     Engagement,
@@ -189,7 +190,7 @@ def _record(session: Session, _context: UOWTransaction) -> None:
     actor_id = session.info.get("actor_id")
     request_id = session.info.get("request_id")
     for entry in entries:
-        entry |= {"actor_id": actor_id, "request_id": request_id, "at": datetime.now(UTC)}
+        entry |= {"actor_id": actor_id, "request_id": request_id, "at": clock.now()}
     session.connection().execute(insert(AuditEntry), entries)
 
 

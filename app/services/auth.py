@@ -1,11 +1,12 @@
 """Logging in: password check with throttling of failures per account and per address."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.models import LoginFailure, User
 from app.security import verify_password
 from app.services.users import find_by_email
@@ -44,30 +45,47 @@ def _retry_after(
     return max(waits) if waits else None
 
 
-def log_in(
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What a login reads before the password is checked."""
+
+    keys: list[str]
+    since: datetime
+    now: datetime
+    user: User | None = None
+    retry_after: int | None = None  # seconds, when throttled
+
+
+def start_login(
     session: Session,
     *,
     email: str,
-    password: str,
     client_ip: str,
     limit: int,
     window: timedelta,
     now: datetime | None = None,
-) -> LoginOutcome:
-    """The user for these credentials, a retry delay when throttled, or neither. The answer is
-    the same for an unknown account and a wrong password, and both count as failures."""
-    now = now or datetime.now(UTC)
+) -> LoginAttempt:
+    """Read what a login needs: whether it is throttled, and the account (if any). The caller
+    may end the transaction before `finish_login`, so that no lock is held while the password
+    is checked (Argon2, ~100 ms)."""
+    now = now or clock.now()
     since = now - window
     keys = _keys(email, client_ip)
     wait = _retry_after(session, keys, since=since, window=window, limit=limit, now=now)
     if wait is not None:
-        return LoginOutcome(retry_after=wait)
-    user = find_by_email(session, email)
+        return LoginAttempt(keys, since, now, retry_after=wait)
+    return LoginAttempt(keys, since, now, user=find_by_email(session, email))
+
+
+def finish_login(session: Session, attempt: LoginAttempt, password: str) -> LoginOutcome:
+    """Check the password, then record the outcome: the user, or neither. The answer is the
+    same for an unknown account and a wrong password, and both count as failures."""
+    user = attempt.user
     valid = verify_password(user.password_hash if user else None, password)
     if user is not None and valid and user.is_active:
-        session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+        session.execute(delete(LoginFailure).where(LoginFailure.key == attempt.keys[0]))
         return LoginOutcome(user=user)
-    session.execute(delete(LoginFailure).where(LoginFailure.at <= since))
-    session.add_all(LoginFailure(key=key, at=now) for key in keys)
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= attempt.since))
+    session.add_all(LoginFailure(key=key, at=attempt.now) for key in attempt.keys)
     session.flush()
     return LoginOutcome()

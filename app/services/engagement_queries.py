@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     DateTime,
     FunctionElement,
@@ -30,21 +31,19 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.models import (
-    ChangeCounter,
     Engagement,
     EngagementMember,
     EngagementObjective,
     EngagementTheme,
+    ListChange,
     Partnership,
     Region,
 )
-from app.models.change_counter import ENGAGEMENT_LIST
 from app.vocab import Objective, Theme
 
-# The change counter of everything the list shows (its page cache's validator), as a column.
-LIST_COUNTER = (
-    select(ChangeCounter.value).where(ChangeCounter.name == ENGAGEMENT_LIST).scalar_subquery()
-)
+# How many changes everything the list shows has seen (its page cache's validator): rises
+# with every committed write to those tables (app/models/change_log.py).
+LIST_CHANGES = select(cast(func.coalesce(func.sum(ListChange.n), 0), BigInteger))
 # An engagement as the API shows it (EngagementRead's fields), with JSON-ready values.
 EngagementItem = dict[str, Any]
 

@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.models import (
     Engagement,
     EngagementMember,
@@ -25,7 +26,6 @@ from app.models import (
     Report,
     User,
 )
-from app.models.base import utcnow
 from app.schemas.engagement import (
     EngagementCreate,
     EngagementQuery,
@@ -56,21 +56,27 @@ def list_engagements(
 ) -> tuple[list[EngagementRead], int]:
     """One page of the engagements `viewer` may read that match `query`, in its order, and
     their total."""
-    items, total = list_items(session, query, viewer=viewer, limit=limit, offset=offset)
+    scope = access.visibility_scope(viewer)
+    items, total = list_items(session, query, scope=scope, limit=limit, offset=offset)
     return _READ_LIST.validate_python(items), total
 
 
 def list_items(
-    session: Session, query: EngagementQuery, *, viewer: access.Viewer, limit: int, offset: int
+    session: Session,
+    query: EngagementQuery,
+    *,
+    scope: access.VisibilityScope,
+    limit: int,
+    offset: int,
 ) -> tuple[list[EngagementItem], int]:
-    """list_engagements as plain values, for the API to write as JSON without building
-    models: one statement (two when the page is past the end)."""
+    """The engagements of `scope` (access.visibility_scope) that match `query`, as plain values
+    for the API to write as JSON without building models: one statement (two when the page is
+    past the end)."""
     filters = query.model_dump(exclude_none=True, exclude={"sort", "limit", "offset"})
     if "q" in filters:
         filters["q"] = queries.escape_like(filters["q"])
     shape = frozenset(filters)
-    # None when the viewer may see every engagement.
-    restriction = access.visible_engagements(select(Engagement.id), viewer).whereclause
+    restriction = access.scope_condition(scope)
     stmt = queries.page(query.sort, shape, restriction)
     # Core execution: plain rows need none of the ORM's result processing.
     rows = session.connection().execute(stmt, filters | {"limit": limit, "offset": offset}).all()
@@ -290,4 +296,4 @@ def _join_team(session: Session, engagement_id: int, user_id: int) -> bool:
 def _new_version(engagement: Engagement) -> None:
     # The ETag covers themes, objectives and team too: a change to them must bump `version`,
     # which only an UPDATE of the engagement row does.
-    engagement.updated_at = utcnow()
+    engagement.updated_at = clock.now()

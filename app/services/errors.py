@@ -46,6 +46,14 @@ class Busy(RetryLater):
     code = "busy"
 
 
+class DatabaseUnavailable(RetryLater):
+    """The database cannot be reached or refuses the app (down, refused, wrong credentials,
+    unknown database, a connection that timed out)."""
+
+    status_code = 503
+    code = "database_unavailable"
+
+
 class NotFound(AppError):
     status_code = 404
     code = "not_found"

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
+from app import clock
 from app.models import Indicator, Measurement, Recommendation, StatusUpdate, User
 from app.schemas.follow_up import (
     IndicatorCreate,
@@ -22,7 +23,6 @@ from app.schemas.follow_up import (
     IndicatorUpdate,
     MeasurementCreate,
     StatusUpdateCreate,
-    today,
 )
 from app.services.common import apply_changes, get_in_engagement, paginate
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -90,7 +90,7 @@ def record_update(
         response=data.response,
         implementation=data.implementation,
         comment=data.comment,
-        as_of=data.as_of or today(),
+        as_of=data.as_of or clock.today(),
         author_id=author.id,
         author=author,
         author_role=author.role,

@@ -10,13 +10,13 @@ is passed explicitly (never read from the headers).
 import smtplib
 import ssl
 import unicodedata
-from datetime import UTC, datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from types import TracebackType
 
+from app import clock
 from app.config import Settings
 
 
@@ -59,7 +59,7 @@ def build_message(
     message["From"] = sender
     message["To"] = _address(to_email, to_name)
     message["Subject"] = one_line(subject)
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=sender.domain or None)
     # 8-bit bodies need the server's 8BITMIME; quoted-printable goes through any server.
     message.set_content(body, cte="7bit" if body.isascii() else "quoted-printable")

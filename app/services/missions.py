@@ -6,8 +6,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app import clock
 from app.models import Engagement, Mission, MissionConsultant, User
-from app.models.base import utcnow
 from app.schemas.mission import MissionCreate, MissionUpdate
 from app.services.common import apply_changes, get_in_engagement, paginate
 from app.services.errors import InvalidInput
@@ -95,7 +95,7 @@ def update(session: Session, mission: Mission, data: MissionUpdate) -> Mission:
         if _set_consultants(mission, consultant_ids):
             # A change of consultants alone writes no column of the row: touch it to bump
             # `version`.
-            mission.updated_at = utcnow()
+            mission.updated_at = clock.now()
     apply_changes(mission, changes)
     session.flush()
     return mission

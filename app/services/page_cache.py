@@ -1,16 +1,19 @@
 """Pages a process has already written, served again while their data has not changed.
 
-A page is kept with the value of the database's change counter it was built at
-(app/models/change_counter.py, raised by triggers on every write to the tables the page reads),
-and served again only to a request that reads the same value. The request reads the counter
-before the page, in the same transaction: on SQLite both come from one snapshot; on PostgreSQL
-(READ COMMITTED) the page may be newer than the counter, never older. So a kept page is never
-older than the data of the counter it answers to, whichever process or client wrote last.
+A page is kept with the number of changes its data had seen when it was built (the sum of the
+engagement list's change log, app/models/change_log.py, which the database raises on every
+committed write to the tables the page reads), and served again only to a request that reads
+the same number. The request reads the number before the page, in the same transaction: on
+SQLite both come from one snapshot; on PostgreSQL (READ COMMITTED) the page may be newer than
+the number, never older. So a kept page is never older than the data its number stands for,
+whichever process or client wrote last.
 
 The key must hold everything the page depends on besides the data: the caller's visibility
-(access.visibility_scope) and every query parameter.
+(access.visibility_scope, the same value the page's query is restricted by) and every query
+parameter. Routes run in worker threads, so the cache takes a lock around each use.
 """
 
+import threading
 from collections.abc import Hashable
 
 from cachetools import LRUCache
@@ -28,11 +31,13 @@ class PageCache:
             maxsize=max(max_bytes, 1), getsizeof=lambda entry: len(entry[1]) + ENTRY_OVERHEAD
         )
         self.max_bytes = max_bytes
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable, counter: int | None) -> bytes | None:
         """The body kept for `key` at `counter`, or None (a page of another counter value is
         stale for this request: it may be older, or newer than what it can see)."""
-        entry = self._entries.get(key)
+        with self._lock:
+            entry = self._entries.get(key)
         if entry is None or counter is None or entry[0] != counter:
             return None
         return entry[1]
@@ -42,8 +47,10 @@ class PageCache:
         alone is over the budget)."""
         if counter is None or len(body) + ENTRY_OVERHEAD > self.max_bytes:
             return
-        self._entries[key] = (counter, body)
+        with self._lock:
+            self._entries[key] = (counter, body)
 
     @property
     def size_bytes(self) -> int:
-        return int(self._entries.currsize)
+        with self._lock:
+            return int(self._entries.currsize)

@@ -7,10 +7,8 @@ is five statements whatever the size of the portfolio, and Python sees one row p
 engagement, never one per recommendation. `today` is a parameter, for the tests.
 """
 
-import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -46,7 +44,9 @@ from app.models import (
     Region,
 )
 from app.schemas.portfolio import PortfolioFilters, RiskReason
+from app.services.rules import overdue_condition
 from app.vocab import (
+    FINISHED_PHASES,
     EngagementKind,
     FrameworkCondition,
     Implementation,
@@ -59,7 +59,6 @@ from app.vocab import (
 MISSION_GAP_DAYS = 90
 PENDING_RESPONSE_DAYS = 60
 IMPLEMENTED = (Implementation.MOST_RESPECTS, Implementation.FULLY_IMPLEMENTED)
-FINISHED = (Phase.CLOSED, Phase.CANCELLED)
 Conditions = list[ColumnElement[bool]]
 
 
@@ -126,10 +125,6 @@ def late_response(today: date) -> ColumnElement[bool]:
     return and_(PENDING, Recommendation.shared_at < datetime.combine(cutoff, time(), tzinfo=UTC))
 
 
-def _overdue_condition(today: date) -> ColumnElement[bool]:
-    return and_(Milestone.completed_on.is_(None), Milestone.due_date < today)
-
-
 def _missions_held(conditions: Conditions, today: date) -> Any:
     """Per engagement, the date of its last mission started by today (end date, else start)."""
     held_on = type_coerce(func.coalesce(Mission.end_date, Mission.start_date), Date)
@@ -145,7 +140,7 @@ def _overdue_counts(conditions: Conditions, today: date) -> Any:
     """Per engagement, its overdue milestones (whatever its phase)."""
     return (
         select(Milestone.engagement_id, func.count().label("overdue"))
-        .where(_overdue_condition(today), *in_scope(Milestone.engagement_id, conditions))
+        .where(overdue_condition(today), *in_scope(Milestone.engagement_id, conditions))
         .group_by(Milestone.engagement_id)
         .subquery("overdue")
     )
@@ -168,7 +163,8 @@ def engagement_facts(conditions: Conditions, *, today: date) -> Select[Any]:
             missions.c.last_on.label("last_mission_on"),
             # Milestones of a closed or cancelled engagement are never overdue.
             case(
-                (Engagement.phase.in_(FINISHED), 0), else_=func.coalesce(overdue.c.overdue, 0)
+                (Engagement.phase.in_(FINISHED_PHASES), 0),
+                else_=func.coalesce(overdue.c.overdue, 0),
             ).label("overdue_milestones"),
         )
         .select_from(Engagement)
@@ -201,7 +197,7 @@ def _summary_rows(conditions: Conditions, today: date) -> Select[Any]:
         (Engagement.planned_start.is_not(None), Engagement.planned_start < cutoff),
         else_=Engagement.created_at < datetime.combine(cutoff, time(), tzinfo=UTC),
     )
-    open_ = Engagement.phase.not_in(FINISHED)
+    open_ = Engagement.phase.not_in(FINISHED_PHASES)
     return (
         select(
             Engagement.id,
@@ -232,7 +228,7 @@ def days_since_last_mission(last_mission_on: date | None, today: date) -> int | 
 def risk_reasons(row: Row[Any], today: date, *, pending_late: int) -> list[RiskReason]:
     """Why an engagement row of engagement_facts, with `pending_late` late responses, is at
     risk (empty: it is not)."""
-    if row.phase in FINISHED:
+    if row.phase in FINISHED_PHASES:
         return []
     reasons = []
     if row.overdue_milestones:
@@ -278,24 +274,6 @@ def summary(session: Session, filters: PortfolioFilters, *, today: date) -> Summ
     }
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused, for building a large summary and writing it.
-    On a large portfolio the per-engagement lists are tens of thousands of new containers:
-    alive when a collection runs, they are promoted to the oldest generation, and every few
-    summaries a full collection walks the whole process heap (measured in the served app at
-    10,000 engagements: 85-140 ms on one request in eight). Built, written and freed with the
-    collector paused, they never meet it (they hold no reference cycles)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _by_value(vocabulary: Iterable[StrEnum], counts: dict[Any, Any], empty: Any = 0) -> Any:
     return {value.value: counts.get(value, empty) for value in vocabulary}
 
@@ -326,7 +304,7 @@ def _overdue_milestones(
             Engagement.id, Engagement.reference, Milestone.id, Milestone.title, Milestone.due_date
         )
         .join(Milestone, Milestone.engagement_id == Engagement.id)
-        .where(_overdue_condition(today), Engagement.phase.not_in(FINISHED), *conditions)
+        .where(overdue_condition(today), Engagement.phase.not_in(FINISHED_PHASES), *conditions)
         .order_by(Milestone.due_date, Engagement.reference, Milestone.id)
     )
     items = [

@@ -7,9 +7,10 @@ should act on, as one digest each (see README, "Reminders").
   client's active stakeholders (bound to the engagement's region or partnership) and to the
   engagement's lead consultant, so that the team can chase it.
 
-Open means any phase but `closed` and `cancelled` (`on_hold` included). `collect` runs two SQL
-statements whatever the number of people and engagements; `render` is a pure function of a
-digest. Sending is `app/services/mailer.py`'s job.
+Open means any phase but `closed` and `cancelled`, `on_hold` included (app/vocab.py's
+OPEN_PHASES); overdue is app/services/rules.py's rule. `collect` runs two SQL statements
+whatever the number of people and engagements; `render` is a pure function of a digest.
+Sending is `app/services/mailer.py`'s job.
 """
 
 from collections import defaultdict
@@ -22,10 +23,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Engagement, EngagementMember, Milestone, Recommendation, User
 from app.services.mailer import SendFailed, one_line
-from app.vocab import Phase, Response, Role, Stage
-
-# Nothing in these is chased any more.
-_FINISHED = (Phase.CLOSED, Phase.CANCELLED)
+from app.services.rules import overdue_condition
+from app.vocab import FINISHED_PHASES, Response, Role, Stage
 
 
 @dataclass(frozen=True)
@@ -158,9 +157,8 @@ def _overdue_milestones(today: date) -> Select[str, str, str, str, str, date]:
         .join(team, team.c.engagement_id == Engagement.id)
         .join(User, User.id == team.c.user_id)
         .where(
-            Milestone.due_date < today,
-            Milestone.completed_on.is_(None),
-            Engagement.phase.not_in(_FINISHED),
+            overdue_condition(today),
+            Engagement.phase.not_in(FINISHED_PHASES),
             User.is_active.is_(True),
             User.role == Role.CONSULTANT,
         )
@@ -193,7 +191,7 @@ def _pending_responses(today: date) -> Select[str, str, str, str, str, str, date
             Recommendation.response == Response.PENDING,
             # Shared by the end of `today` (a backfill does not see later sharings).
             or_(Recommendation.shared_at.is_(None), Recommendation.shared_at < _day_after(today)),
-            Engagement.phase.not_in(_FINISHED),
+            Engagement.phase.not_in(FINISHED_PHASES),
             User.is_active.is_(True),
         )
     )

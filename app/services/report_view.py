@@ -43,6 +43,7 @@ from app.reports.viewmodel import (
 )
 from app.services.report_changes import changes_since
 from app.services.report_summary import executive_summary
+from app.services.rules import is_overdue
 from app.vocab import BottleneckStatus, FrameworkCondition, Relation, ReportKind, Stage, label
 
 PRIORITY_LABELS = {1: "High", 2: "Medium", 3: "Low"}
@@ -414,7 +415,7 @@ def _milestones(data: _Loaded, as_of: date) -> tuple[MilestoneView, ...]:
             title=m.title,
             due_date=m.due_date,
             completed_on=m.completed_on,
-            overdue=m.completed_on is None and m.due_date < as_of,
+            overdue=is_overdue(m, as_of),
         )
         for m in data.milestones
     )

@@ -8,12 +8,12 @@ unmet condition as a blocking problem, in a fixed number of queries whatever the
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.models import (
     Bottleneck,
     Challenge,
@@ -31,7 +31,17 @@ from app.schemas.common import Problem
 from app.schemas.workflow import ReadinessRead
 from app.services.common import paginate
 from app.services.errors import InvalidInput, InvalidTransition, TransitionBlocked
-from app.vocab import BottleneckStatus, Phase, Relation, ReportKind, ReportStatus, Response, Stage
+from app.services.rules import overdue_condition
+from app.vocab import (
+    OPEN_PHASES,
+    BottleneckStatus,
+    Phase,
+    Relation,
+    ReportKind,
+    ReportStatus,
+    Response,
+    Stage,
+)
 
 Check = Callable[[Session, Engagement], list[Problem]]
 
@@ -184,7 +194,8 @@ class Rule:
 
 P = Phase
 MAIN_LINE = (P.SCOPING, P.DIAGNOSIS, P.RECOMMENDATIONS, P.REPORTING, P.FOLLOW_UP, P.CLOSED)
-OPEN_PHASES = MAIN_LINE[:-1]
+# The open phases but on_hold: the steps of the main line where work is under way.
+WORKING_PHASES = tuple(phase for phase in OPEN_PHASES if phase is not P.ON_HOLD)
 
 TRANSITIONS: dict[tuple[Phase, Phase], Rule] = {
     (P.SCOPING, P.DIAGNOSIS): Rule(Step.FORWARD, _needs_challenge),
@@ -197,10 +208,11 @@ TRANSITIONS: dict[tuple[Phase, Phase], Rule] = {
     (P.REPORTING, P.RECOMMENDATIONS): Rule(Step.BACK),
     (P.FOLLOW_UP, P.REPORTING): Rule(Step.BACK),
     (P.CLOSED, P.FOLLOW_UP): Rule(Step.BACK),  # reopening
-    # Any open phase may pause; a pause resumes only to the phase it left (see allowed_targets).
-    **{(phase, P.ON_HOLD): Rule(Step.HOLD) for phase in OPEN_PHASES},
-    **{(P.ON_HOLD, phase): Rule(Step.RESUME) for phase in OPEN_PHASES},
-    **{(phase, P.CANCELLED): Rule(Step.CANCEL) for phase in (*OPEN_PHASES, P.ON_HOLD)},
+    # A working phase may pause; a pause resumes only to the phase it left (see allowed_targets);
+    # any open phase may be cancelled.
+    **{(phase, P.ON_HOLD): Rule(Step.HOLD) for phase in WORKING_PHASES},
+    **{(P.ON_HOLD, phase): Rule(Step.RESUME) for phase in WORKING_PHASES},
+    **{(phase, P.CANCELLED): Rule(Step.CANCEL) for phase in OPEN_PHASES},
 }
 
 
@@ -271,14 +283,9 @@ def _unaddressed_bottlenecks(session: Session, engagement: Engagement) -> list[P
 
 
 def _overdue_milestones(session: Session, engagement: Engagement) -> list[Problem]:
-    today = datetime.now(UTC).date()
     rows = session.execute(
         select(Milestone.id, Milestone.title, Milestone.due_date)
-        .where(
-            Milestone.engagement_id == engagement.id,
-            Milestone.completed_on.is_(None),
-            Milestone.due_date < today,
-        )
+        .where(Milestone.engagement_id == engagement.id, overdue_condition(clock.today()))
         .order_by(Milestone.due_date, Milestone.id)
     ).all()
     return [

@@ -1,22 +1,24 @@
-"""The engagement list's change counter: the database raises it on every write to what the list
-shows, whoever writes, and on no other write."""
+"""The engagement list's change log: its sum rises on every write to what the list shows,
+whoever writes, and on no other write; on PostgreSQL writers add rows and never wait on each
+other, and folding the rows keeps the sum."""
 
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.models import (
-    ChangeCounter,
     Engagement,
     EngagementMember,
     EngagementObjective,
     EngagementTheme,
+    ListChange,
     Partnership,
     Region,
 )
-from app.models.change_counter import ENGAGEMENT_LIST, ENGAGEMENT_LIST_TABLES
+from app.models.change_log import ENGAGEMENT_LIST_TABLES
+from app.services.engagement_queries import LIST_CHANGES
 from app.vocab import Objective, Theme
 from tests.factories import (
     add_member,
@@ -30,9 +32,9 @@ from tests.factories import (
 
 
 def counter(db: Session) -> int:
-    value = db.scalar(select(ChangeCounter.value).where(ChangeCounter.name == ENGAGEMENT_LIST))
+    value = db.scalar(LIST_CHANGES)
     assert value is not None
-    return value
+    return int(value)
 
 
 def raises_counter(db: Session, write: Callable[[], object]) -> bool:
@@ -106,14 +108,26 @@ def test_every_table_the_list_reads_has_its_triggers(db: Session) -> None:
         names = db.scalars(
             text(
                 "SELECT DISTINCT event_object_table FROM information_schema.triggers "
-                "WHERE action_statement LIKE '%bump_engagement_list%'"
+                "WHERE action_statement LIKE '%note_engagement_list_change%'"
             )
         ).all()
     else:
         names = db.scalars(
             text(
                 "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' "
-                "AND name LIKE '%bumps_engagement_list'"
+                "AND name LIKE '%notes_engagement_list_change'"
             )
         ).all()
     assert sorted(names) == sorted(ENGAGEMENT_LIST_TABLES)
+
+
+def test_folding_the_log_keeps_its_sum_and_shortens_it(db: Session) -> None:
+    """PostgreSQL: every 64th row folds the others into one; the sum is the same before and
+    after (SQLite keeps one row raised in place)."""
+    before = counter(db)
+    for n in range(130):
+        make_region(db, name=f"Folded {n}")
+        db.flush()
+    assert counter(db) == before + 130
+    rows = db.scalar(select(func.count()).select_from(ListChange))
+    assert rows is not None and rows <= 66
