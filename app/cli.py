@@ -9,11 +9,17 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.config import Settings
 from app.vocab import Role
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Serve with uvicorn. On SIGTERM or SIGINT each process stops taking connections, lets
+    running requests finish for up to `shutdown_grace_s`, then stops its render workers (the
+    app's lifespan); with `--workers N` the parent passes the signal on to every process."""
+    import math
+
     import uvicorn
 
     uvicorn.run(
@@ -24,6 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         access_log=False,
+        timeout_graceful_shutdown=math.ceil(Settings().shutdown_grace_s),
     )
     return 0
 
@@ -44,7 +51,7 @@ def _transaction() -> Iterator[Session]:
     settings = Settings()
     engine = make_engine(settings.database_url, settings)
     try:
-        with make_sessionmaker(engine)() as session, session.begin():
+        with make_sessionmaker(engine, writer=True)() as session, session.begin():
             yield session
     finally:
         engine.dispose()
@@ -189,7 +196,7 @@ def _remind(args: argparse.Namespace) -> int:
     from app.services import reminders
     from app.services.mailer import MailUnavailable, SmtpMailer, one_line
 
-    today = args.today or date.today()
+    today = args.today or clock.today()
     with _transaction() as session:
         digests = reminders.collect(session, today=today)
     if not digests:
@@ -241,7 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes (each with its render workers)"
+    )
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(

@@ -1,12 +1,14 @@
 """Application factory: routers, error handlers, middleware."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
-from sqlalchemy import text
 
+from app import migrate
 from app.api import (
     audit,
     auth,
@@ -30,7 +32,7 @@ from app.api.deps import current_user
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, RequestId
 from app.config import Settings
-from app.db import make_engine, make_sessionmaker
+from app.db import SessionFactories, make_engine
 from app.reports.pool import RenderPool
 from app.schemas.common import ErrorOut, error_responses
 from app.security import resolve_secret_key
@@ -54,8 +56,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Routes and the session's commit run in worker threads (app/db.py): this many at once.
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
-        app.state.renderer.shutdown()
+        # Requests are done (or past uvicorn's grace period): renders still running get the
+        # same grace, then the render workers are stopped. It waits: in a thread of its own
+        # (not the limiter's, whose threads may all be held by those requests).
+        await asyncio.to_thread(app.state.renderer.shutdown, settings.shutdown_grace_s)
         engine.dispose()
 
     app = FastAPI(
@@ -67,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = secret_key
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessions = SessionFactories.on(engine)
     app.state.engagement_pages = PageCache(settings.list_cache_bytes)
     # Worker processes start at the first render (tests and the CLI never pay for them).
     app.state.renderer = RenderPool(
@@ -83,13 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routers go into the app itself, not into routers nested in it: FastAPI matches a request
     # through every level of nesting at a cost (a tenth of the engagement list's CPU with three).
     app.include_router(_summaries_from_docstrings(auth.public), prefix=API_PREFIX)
-    # The engagement list authenticates its caller itself (app/api/engagements.py).
-    app.include_router(
-        _summaries_from_docstrings(engagements.list_router),
-        prefix=API_PREFIX,
-        responses=error_responses(401),
-    )
-    # Everything else needs a valid token; each route adds its own access rule on top.
+    # Every API route but the login needs a valid token; each adds its own access rule on top.
     for module in (
         auth,
         users,
@@ -136,13 +137,24 @@ def _add_health_routes(app: FastAPI) -> None:
     @app.get(
         "/readyz",
         tags=["health"],
-        responses={503: {"model": ErrorOut, "description": "The database does not answer"}},
+        responses={
+            503: {
+                "model": ErrorOut,
+                "description": "The database does not answer, or its schema is not the latest",
+            }
+        },
     )
-    async def readyz() -> dict[str, str]:
-        """Readiness: the database answers a query."""
+    def readyz() -> dict[str, str]:
+        """Readiness: the database answers and its schema is at the latest migration."""
         try:
             with app.state.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+                revision = migrate.current_revision(connection)
         except Exception as exc:
             raise NotReady(f"database unavailable: {type(exc).__name__}") from exc
+        head = migrate.head_revision()
+        if revision != head:
+            raise NotReady(
+                f"the database schema is at {revision or 'no revision'}, not at the latest "
+                f"migration {head}: run `clustercase db upgrade`"
+            )
         return {"status": "ok"}

@@ -1,14 +1,17 @@
 """/engagements/{engagement_id}/reports: rendered, versioned PDF reports.
 
-Rendering runs in the worker-process pool (app/reports/pool.py); the route only awaits it, so
-the event loop keeps serving other requests while a PDF is made.
+Rendering runs in the worker-process pool (app/reports/pool.py); the route's worker thread
+waits for it, holding no transaction (nor connection) meanwhile, and the event loop keeps
+serving other requests while a PDF is made.
 """
 
 import re
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from app import clock
 from app.api.deps import (
     CurrentUser,
     InternalReader,
@@ -21,9 +24,9 @@ from app.api.deps import (
 )
 from app.db import DbSession
 from app.models import Engagement, Report
-from app.models.base import utcnow
 from app.reports.pool import RenderPool
-from app.reports.render import render_html
+from app.reports.render import RenderedPdf, render_html
+from app.reports.viewmodel import ReportView
 from app.schemas.common import Page, error_responses
 from app.schemas.report import ReportCreate, ReportRead
 from app.services import reports as service
@@ -33,6 +36,10 @@ from app.vocab import ReportKind, ReportStatus
 router = APIRouter(prefix="/engagements/{engagement_id}/reports", tags=["reports"])
 ReportId = PathId
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+# A reserved version number whose render has not been stored after this long is abandoned (its
+# server died mid-render): a render is answered within the pool's timeout, and the database
+# waits around it are bounded by seconds.
+RESERVATION_MARGIN = timedelta(minutes=5)
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The stored PDF"}
 }
@@ -44,7 +51,7 @@ def _renderer(request: Request) -> RenderPool:
 
 
 @router.get("", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422))
-async def list_reports(
+def list_reports(
     session: DbSession,
     engagement: ReportsReader,
     user: CurrentUser,
@@ -75,7 +82,7 @@ async def list_reports(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 413, 422, 503),
 )
-async def create_report(
+def create_report(
     request: Request,
     session: DbSession,
     engagement: ReportsWriter,
@@ -84,11 +91,17 @@ async def create_report(
     response: Response,
 ) -> ReportRead:
     """Render a new draft version of a report and store its PDF and snapshot."""
-    view = service.prepare_draft(
-        session, engagement, kind=body.kind, language=body.language, author=user
+    renderer = _renderer(request)
+    view = service.reserve_draft(
+        session,
+        engagement,
+        kind=body.kind,
+        language=body.language,
+        author=user,
+        stale_after=timedelta(seconds=renderer.timeout_s) + RESERVATION_MARGIN,
     )
-    session.commit()  # end the read transaction: no connection or snapshot held while rendering
-    rendered = await _renderer(request).render(view)
+    session.commit()  # the version number is taken; no lock or connection held while rendering
+    rendered = _render_reserved(session, engagement, renderer, view)
     report = service.store_draft(session, engagement, view, rendered, author=user)
     response.headers["Location"] = f"{request.url.path}/{report.id}"
     set_etag(response, report)
@@ -101,7 +114,7 @@ async def create_report(
     response_class=Response,
     responses={200: {"content": {"text/html": {}}}, **error_responses(401, 404, 422)},
 )
-async def preview_report(
+def preview_report(
     session: DbSession, engagement: InternalReader, user: CurrentUser, kind: ReportKind
 ) -> Response:
     """The next version of a report as HTML, for review before rendering (staff only)."""
@@ -118,7 +131,7 @@ def _get(session: DbSession, engagement: Engagement, user: CurrentUser, report_i
 @router.get(
     "/{report_id}", status_code=status.HTTP_200_OK, responses=error_responses(401, 404, 422)
 )
-async def get_report(
+def get_report(
     session: DbSession,
     engagement: ReportsReader,
     user: CurrentUser,
@@ -141,7 +154,7 @@ async def get_report(
         **error_responses(401, 404, 422),
     },
 )
-async def download_report(
+def download_report(
     session: DbSession,
     engagement: ReportsReader,
     user: CurrentUser,
@@ -168,7 +181,7 @@ async def download_report(
     status_code=status.HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409, 422, 503),
 )
-async def publish_report(
+def publish_report(
     request: Request,
     session: DbSession,
     engagement: ReportsWriter,
@@ -179,13 +192,25 @@ async def publish_report(
     """Publish a draft: re-rendered as final, frozen for good; a policy briefing shares its
     recommendations."""
     report = _get(session, engagement, user, report_id)
-    now = utcnow()
+    now = clock.now()
     view = service.prepare_publication(session, report, now=now)
     session.commit()  # as above; a concurrent publish then fails its version check (409)
-    rendered = await _renderer(request).render(view)
+    rendered = _renderer(request).render(view)
     report = service.publish(session, report, view, rendered, now=now)
     set_etag(response, report)
     return ReportRead.model_validate(report)
+
+
+def _render_reserved(
+    session: DbSession, engagement: Engagement, renderer: RenderPool, view: ReportView
+) -> RenderedPdf:
+    """Render `view`; when that fails (503 and the like), give its version number back."""
+    try:
+        return renderer.render(view)
+    except Exception:
+        service.release_draft(session, engagement, view)
+        session.commit()
+        raise
 
 
 def _disposition(engagement: Engagement, report: Report) -> str:

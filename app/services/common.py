@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app.models import Engagement
 from app.models.base import Base
 from app.services.errors import NotFound
 
@@ -53,3 +54,17 @@ def apply_changes(obj: Base, changes: Mapping[str, Any]) -> dict[str, list[Any]]
 
 def count(session: Session, stmt: Select[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+def lock_engagement(session: Session, engagement_id: int) -> None:
+    """Take the engagement's row lock until the transaction ends: whoever numbers something per
+    engagement (recommendation codes, report versions) takes it before reading the highest
+    number, so concurrent requests number one after the other instead of colliding.
+
+    PostgreSQL: FOR NO KEY UPDATE, which queues the numbering transactions (and updates of the
+    engagement) but not the many inserts that merely reference the engagement (their foreign
+    key takes FOR KEY SHARE). SQLite renders no FOR UPDATE: its writers begin IMMEDIATE
+    (app/db.py), so they run one at a time anyway."""
+    session.execute(
+        select(Engagement.id).where(Engagement.id == engagement_id).with_for_update(key_share=True)
+    )

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app import clock
 from app.models import Bottleneck, Engagement, Recommendation, RecommendationBottleneck
-from app.models.base import utcnow
 from app.schemas.recommendation import (
     RecommendationCreate,
     RecommendationRead,
     RecommendationUpdate,
 )
-from app.services.common import apply_changes, get_in_engagement, paginate
+from app.services.common import apply_changes, get_in_engagement, lock_engagement, paginate
 from app.services.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from app.services.evidence_refs import evidence_refs
 from app.vocab import Horizon, Instrument, Priority, Stage
@@ -101,6 +101,7 @@ def get(
 
 
 def _next_code(session: Session, engagement_id: int) -> str:
+    """The code after the engagement's highest; call with the engagement locked."""
     highest = session.scalar(
         select(Recommendation.code)
         .where(Recommendation.engagement_id == engagement_id)
@@ -143,9 +144,10 @@ def _set_bottlenecks(recommendation: Recommendation, ids: list[int]) -> bool:
 
 
 def create(session: Session, engagement: Engagement, data: RecommendationCreate) -> Recommendation:
-    """Add a draft recommendation with the next free code (R1, R2, …). Two requests racing
-    for the same code are settled by the unique constraint (the loser gets a 409)."""
+    """Add a draft recommendation with the next free code (R1, R2, …); concurrent creates
+    in one engagement take their codes one after the other (`lock_engagement`)."""
     _check_bottlenecks(session, engagement.id, data.bottleneck_ids)
+    lock_engagement(session, engagement.id)
     recommendation = Recommendation(
         engagement_id=engagement.id,
         code=_next_code(session, engagement.id),
@@ -190,7 +192,7 @@ def update(
         _check_bottlenecks(session, recommendation.engagement_id, bottleneck_ids)
         if _set_bottlenecks(recommendation, bottleneck_ids):
             # A change of links alone writes no column of the row: touch it to bump `version`.
-            recommendation.updated_at = utcnow()
+            recommendation.updated_at = clock.now()
     apply_changes(recommendation, changes)
     session.flush()
     return recommendation

@@ -4,22 +4,39 @@ A report row is written once per render with the PDF and the snapshot it came fr
 re-renders the same snapshot as "published" (no DRAFT watermark; a policy briefing's draft
 recommendations become shared) and from then on nothing changes the row: no route updates or
 deletes a published report, and the database refuses it too (migration triggers).
+
+Version numbers count per engagement and kind: concurrent renders all succeed, with
+consecutive numbers, and no render is wasted on a number that then collides. The number is
+printed on every page, so it is fixed before the render; a render takes seconds, too long to
+hold the engagement's lock (on SQLite, the database's one write lock). So a draft's number is
+*reserved*: under the engagement's lock, a row without a PDF (nor its hash) takes the next
+number, in a short transaction committed before rendering. The rendered draft replaces its
+reservation; a render that fails gives its number back (it is reused unless a later number was
+taken meanwhile: then that one version number stays unused). Reservations are never shown
+(every read filters them out) and are written past the audit trail, which records the rendered
+draft once, as before. One left behind by a server that died mid-render is taken back once it
+is older than any render can run (`stale_after`).
 """
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Delete, Table, delete, func, insert, select
 from sqlalchemy.orm import Session, undefer
 
+from app import clock
 from app.models import Engagement, Recommendation, Report, User
 from app.reports.render import RenderedPdf
 from app.reports.viewmodel import ReportView, from_snapshot, to_snapshot
-from app.services.common import paginate
+from app.services.common import lock_engagement, paginate
 from app.services.errors import Conflict, NotFound
 from app.services.report_view import Previous, build_view
 from app.vocab import ReportKind, ReportStatus, Stage
+
+# Reservations are written and removed through the table, past the ORM (see above).
+_REPORTS = cast(Table, Report.__table__)
 
 
 def list_reports(
@@ -33,7 +50,7 @@ def list_reports(
     offset: int,
 ) -> tuple[Sequence[Report], int]:
     """The engagement's report versions, newest first; `published_only` for stakeholders."""
-    stmt = select(Report).where(Report.engagement_id == engagement.id)
+    stmt = select(Report).where(Report.engagement_id == engagement.id, _rendered())
     if kind is not None:
         stmt = stmt.where(Report.kind == kind)
     if status is not None:
@@ -49,7 +66,9 @@ def get_report(
 ) -> Report:
     """One report of the engagement; drafts are invisible (404) when `published_only`."""
     report = session.scalar(
-        select(Report).where(Report.id == report_id, Report.engagement_id == engagement.id)
+        select(Report).where(
+            Report.id == report_id, Report.engagement_id == engagement.id, _rendered()
+        )
     )
     if report is None or (published_only and report.status != ReportStatus.PUBLISHED):
         raise NotFound(f"report {report_id} not found in this engagement")
@@ -70,6 +89,11 @@ def get_snapshot(session: Session, report: Report) -> dict[str, object]:
     return dict(snapshot)
 
 
+def _rendered() -> ColumnElement[bool]:
+    """Rows that are report versions, not reservations of a number (which have no hash)."""
+    return Report.sha256 != ""
+
+
 def prepare_draft(
     session: Session,
     engagement: Engagement,
@@ -79,7 +103,8 @@ def prepare_draft(
     author: User | None,
     as_of: date | None = None,
 ) -> ReportView:
-    """The view-model of the next version of `kind`, loaded now, to be rendered off-loop."""
+    """The view-model of the next version of `kind` (for a preview, or a caller that renders
+    and stores in one transaction); a request that renders between two uses `reserve_draft`."""
     version = (
         session.scalar(
             select(func.max(Report.version_number)).where(
@@ -95,8 +120,63 @@ def prepare_draft(
         version_number=version + 1,
         language=language,
         author=author.full_name if author else "",
-        as_of=as_of or date.today(),
+        as_of=as_of or clock.today(),
         previous=_last_published(session, engagement.id, kind),
+    )
+
+
+def reserve_draft(
+    session: Session,
+    engagement: Engagement,
+    *,
+    kind: ReportKind,
+    language: str,
+    author: User | None,
+    stale_after: timedelta,
+) -> ReportView:
+    """Take the next version number of `kind` (a reservation, see above) and return the view
+    of that version, to render once this transaction is committed."""
+    lock_engagement(session, engagement.id)
+    session.execute(
+        delete(_REPORTS).where(
+            Report.engagement_id == engagement.id,
+            Report.kind == kind,
+            ~_rendered(),
+            Report.created_at < clock.now() - stale_after,
+        )
+    )
+    view = prepare_draft(session, engagement, kind=kind, language=language, author=author)
+    # Past the ORM: a reservation is bookkeeping, not a change for the audit trail.
+    session.execute(
+        insert(_REPORTS).values(
+            engagement_id=engagement.id,
+            kind=kind,
+            version_number=view.version_number,
+            status=ReportStatus.DRAFT,
+            language=view.language,
+            title=view.title,
+            sha256="",
+            size_bytes=0,
+            page_count=0,
+            created_by_id=author.id if author else None,
+            pdf=b"",
+            snapshot={},
+        )
+    )
+    return view
+
+
+def release_draft(session: Session, engagement: Engagement, view: ReportView) -> None:
+    """Give back the number `reserve_draft` took for `view` (its render failed)."""
+    session.execute(_delete_reservation(engagement, view))
+
+
+def _delete_reservation(engagement: Engagement, view: ReportView) -> Delete:
+    return delete(_REPORTS).where(
+        Report.engagement_id == engagement.id,
+        Report.kind == view.kind,
+        Report.version_number == view.version_number,
+        ~_rendered(),
     )
 
 
@@ -126,7 +206,9 @@ def store_draft(
     *,
     author: User | None,
 ) -> Report:
-    """Record a rendered draft version (a duplicate version number answers 409: retry)."""
+    """Record a rendered draft version in place of its reservation, if it has one (without
+    one, a version number taken meanwhile answers 409)."""
+    session.execute(_delete_reservation(engagement, view))
     report = Report(
         engagement_id=engagement.id,
         kind=ReportKind(view.kind),
@@ -153,20 +235,7 @@ def _set_content(report: Report, view: ReportView, rendered: RenderedPdf) -> Non
 def prepare_publication(session: Session, report: Report, *, now: datetime) -> ReportView:
     """The view to render as the published version: the draft's own snapshot, with status,
     date and (for a policy briefing) the recommendations it shares."""
-    if report.status == ReportStatus.PUBLISHED:
-        raise Conflict(f"version {report.version_number} is already published and cannot change")
-    later = session.scalar(
-        select(func.max(Report.version_number)).where(
-            Report.engagement_id == report.engagement_id,
-            Report.kind == report.kind,
-            Report.status == ReportStatus.PUBLISHED,
-        )
-    )
-    if later is not None and later > report.version_number:
-        raise Conflict(
-            f"version {later} of this report is already published; "
-            f"render a new version instead of publishing version {report.version_number}"
-        )
+    _check_publishable(session, report)
     view = from_snapshot(get_snapshot(session, report))
     if report.kind == ReportKind.POLICY_BRIEFING:
         view = replace(
@@ -181,11 +250,32 @@ def prepare_publication(session: Session, report: Report, *, now: datetime) -> R
     return replace(view, status="published", published_on=now.date())
 
 
+def _check_publishable(session: Session, report: Report) -> None:
+    if report.status == ReportStatus.PUBLISHED:
+        raise Conflict(f"version {report.version_number} is already published and cannot change")
+    later = session.scalar(
+        select(func.max(Report.version_number)).where(
+            Report.engagement_id == report.engagement_id,
+            Report.kind == report.kind,
+            Report.status == ReportStatus.PUBLISHED,
+        )
+    )
+    if later is not None and later > report.version_number:
+        raise Conflict(
+            f"version {later} of this report is already published; "
+            f"render a new version instead of publishing version {report.version_number}"
+        )
+
+
 def publish(
     session: Session, report: Report, view: ReportView, rendered: RenderedPdf, *, now: datetime
 ) -> Report:
     """Freeze `report` as published with its final rendering; a policy briefing shares every
     draft recommendation it contains (DESIGN.md)."""
+    # Checked again under the engagement's lock: a newer version may have been published
+    # while this one rendered (publishing the same version twice fails its `version` check).
+    lock_engagement(session, report.engagement_id)
+    _check_publishable(session, report)
     if report.kind == ReportKind.POLICY_BRIEFING:
         shown = [r.id for r in view.recommendations if r.stage == Stage.SHARED]
         _share(session, report.engagement_id, shown, now=now)

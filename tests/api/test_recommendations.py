@@ -98,13 +98,14 @@ def test_next_code_compares_numbers_not_text(client: TestClient, db: Session) ->
     assert client.post(url(engagement), json=CARD).json()["code"] == "R11"
 
 
-def test_code_taken_by_a_concurrent_request_is_409(
+def test_a_code_taken_despite_the_lock_is_still_refused_with_409(
     client: TestClient, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engagement = make_engagement(db)
     make_recommendation(db, engagement, code="R1")
     db.commit()
-    # Another request committed R1 between this one's reading the codes and inserting.
+    # Requests take codes one at a time (concurrency: tests/live/test_numbering.py); a writer
+    # that bypassed the lock (a script, a console) is still stopped by the unique constraint.
     monkeypatch.setattr(recommendation_service, "_next_code", lambda *_: "R1")
     response = client.post(url(engagement), json=CARD)
     assert response.status_code == 409

@@ -7,6 +7,7 @@ stand-in PDF); what publication does to draft recommendations is tested on Hauts
 which is still in reporting.
 """
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,11 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.models import Engagement, Evidence, Recommendation, Report
 from app.reports.render import RenderedPdf
 from app.reports.viewmodel import ReportView
 from app.seed import demo
-from app.vocab import ReportStatus, Role, Stage
+from app.services import reports as service
+from app.services.errors import Busy, Conflict
+from app.vocab import ReportKind, ReportStatus, Role, Stage
 from tests.conftest import bearer
 from tests.factories import make_engagement, make_region, make_report, make_user
 from tests.pdf_tools import (
@@ -347,3 +351,105 @@ def test_reaching_follow_up_needs_the_published_briefing(
     report = render(client, hauts_de_france).json()
     client.post(f"{base(hauts_de_france)}/{report['id']}/publish")
     assert client.post(transitions, json={"to": "follow_up"}).status_code == 201
+
+
+class StandInRenderer:
+    """In place of the render pool: answers at once, or fails like a pool that is full."""
+
+    timeout_s = 120.0
+
+    def __init__(self, *, busy: bool = False) -> None:
+        self.busy = busy
+
+    def render(self, view: ReportView) -> RenderedPdf:
+        if self.busy:
+            raise Busy("all report renderers are busy", retry_after=5)
+        return RenderedPdf(f"%PDF stand-in v{view.version_number}".encode(), 1, 0)
+
+    def shutdown(self, grace_s: float = 0.0) -> None:
+        """Nothing to stop."""
+
+
+def reserve(db: Session, engagement: Engagement) -> ReportView:
+    """A version number taken by a render that is still running (or whose server died)."""
+    view = service.reserve_draft(
+        db,
+        engagement,
+        kind=ReportKind.POLICY_BRIEFING,
+        language="en",
+        author=None,
+        stale_after=timedelta(minutes=10),
+    )
+    db.commit()
+    return view
+
+
+def test_a_failed_render_gives_its_version_number_back(
+    app: Any, client: TestClient, db: Session
+) -> None:
+    engagement = make_engagement(db)
+    db.commit()
+    app.state.renderer = StandInRenderer(busy=True)
+    refused = client.post(base(engagement), json={"kind": "policy_briefing"})
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "5"
+    assert db.scalars(select(Report).where(Report.engagement_id == engagement.id)).all() == []
+    app.state.renderer = StandInRenderer()
+    assert render(client, engagement).json()["version_number"] == 1
+
+
+def test_a_version_number_being_rendered_is_never_shown_nor_taken_twice(
+    app: Any, client: TestClient, db: Session
+) -> None:
+    engagement = make_engagement(db)
+    db.commit()
+    running = reserve(db, engagement)
+    assert running.version_number == 1
+    assert client.get(base(engagement)).json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+    }
+    reserved_id = db.scalar(select(Report.id).where(Report.engagement_id == engagement.id))
+    for path in (f"/{reserved_id}", f"/{reserved_id}/pdf"):
+        assert client.get(base(engagement) + path).status_code == 404
+    assert client.post(f"{base(engagement)}/{reserved_id}/publish").status_code == 404
+    app.state.renderer = StandInRenderer()
+    assert render(client, engagement).json()["version_number"] == 2
+    preview = client.get(f"{base(engagement)}/preview", params={"kind": "policy_briefing"})
+    assert "Version 3" in preview.text
+
+
+def test_a_reservation_older_than_any_render_is_taken_back(
+    app: Any, client: TestClient, db: Session
+) -> None:
+    engagement = make_engagement(db)
+    db.commit()
+    with clock.frozen(clock.now() - timedelta(hours=1)):
+        reserve(db, engagement)  # its server died mid-render
+    app.state.renderer = StandInRenderer()
+    assert render(client, engagement).json()["version_number"] == 1
+    stored = db.scalars(select(Report).where(Report.engagement_id == engagement.id)).all()
+    assert [(r.version_number, r.size_bytes > 0) for r in stored] == [(1, True)]
+
+
+def test_an_older_draft_is_not_published_once_a_newer_version_was_meanwhile(
+    db: Session,
+) -> None:
+    engagement = make_engagement(db)
+    renderer, now = StandInRenderer(), clock.now()
+
+    def draft() -> Report:
+        view = service.prepare_draft(
+            db, engagement, kind=ReportKind.POLICY_BRIEFING, language="en", author=None
+        )
+        return service.store_draft(db, engagement, view, renderer.render(view), author=None)
+
+    def publish(report: Report, view: ReportView) -> Report:
+        return service.publish(db, report, view, renderer.render(view), now=now)
+
+    older, newer = draft(), draft()
+    view = service.prepare_publication(db, older, now=now)  # allowed when it began …
+    publish(newer, service.prepare_publication(db, newer, now=now))  # … not while it rendered
+    with pytest.raises(Conflict, match="version 2 of this report is already published"):
+        publish(older, view)

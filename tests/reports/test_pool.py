@@ -1,7 +1,13 @@
-"""The render pool: renders run in worker processes, the event loop keeps going, and requests
-beyond capacity (or too slow) answer 503 with Retry-After instead of hanging."""
+"""The render pool: renders run in worker processes that the calling threads wait on; requests
+beyond capacity (or too slow) answer 503 with Retry-After instead of hanging; a worker that dies
+costs its render a 503 and nothing more; shutdown lets renders finish, then stops the workers."""
 
-import asyncio
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from app.models import Report
 from app.reports.pool import RenderPool
+from app.reports.render import RenderedPdf
 from app.reports.viewmodel import ReportView
 from app.services.errors import Busy
 from app.services.reports import prepare_draft
 from app.vocab import ReportKind
 from tests.factories import make_challenge, make_engagement, make_recommendation
+
+WAIT_S = 60.0
 
 
 @pytest.fixture
@@ -27,56 +36,189 @@ def view(db: Session) -> ReportView:
     )
 
 
-def test_renders_beyond_capacity_are_refused_at_once(view: ReportView) -> None:
-    pool = RenderPool(workers=1, queue=1, timeout_s=120)
+@pytest.fixture
+def make_pool() -> Iterator[Callable[..., RenderPool]]:
+    pools: list[RenderPool] = []
 
-    async def three_at_once() -> list[object]:
-        return await asyncio.gather(*(pool.render(view) for _ in range(3)), return_exceptions=True)
+    def make(workers: int = 1, queue: int = 0, timeout_s: float = 120) -> RenderPool:
+        pools.append(RenderPool(workers=workers, queue=queue, timeout_s=timeout_s))
+        return pools[-1]
 
-    try:
-        outcomes = asyncio.run(three_at_once())
-    finally:
+    yield make
+    for pool in pools:
         pool.shutdown()
-    rendered = [o for o in outcomes if not isinstance(o, BaseException)]
+
+
+def children() -> set[int]:
+    """The pids of this process's child processes."""
+    me, found = os.getpid(), set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = WAIT_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def started_workers(pool: RenderPool, view: ReportView) -> set[int]:
+    """Render once (which starts the workers); the worker processes' pids (not the resource
+    tracker's, which multiprocessing may start beside them)."""
+    before = children()
+    assert pool.render(view).pdf.startswith(b"%PDF")
+    return {pid for pid in children() - before if b"spawn_main" in cmdline(pid)}
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def in_thread(render: Callable[[], RenderedPdf]) -> tuple[threading.Thread, list[object]]:
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(render())
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def when_rendering(workers: set[int]) -> bool:
+    """Wait until one of `workers` uses the CPU (a render has begun)."""
+    ticks = {pid: cpu_ticks(pid) for pid in workers}
+    return wait_until(lambda: any(cpu_ticks(pid) > ticks[pid] for pid in workers), 10)
+
+
+def test_renders_beyond_capacity_are_refused_at_once(
+    view: ReportView, make_pool: Callable[..., RenderPool]
+) -> None:
+    pool = make_pool(workers=1, queue=1)
+    start = threading.Barrier(3)
+
+    def render() -> RenderedPdf:
+        start.wait()
+        return pool.render(view)
+
+    runs = [in_thread(render) for _ in range(3)]
+    for thread, _ in runs:
+        thread.join(WAIT_S)
+    outcomes = [outcome[0] for _, outcome in runs]
+    rendered = [o for o in outcomes if isinstance(o, RenderedPdf)]
     refused = [o for o in outcomes if isinstance(o, Busy)]
     assert len(rendered) == 2 and len(refused) == 1
     assert refused[0].headers["Retry-After"] == "5"
-    assert all(r.pdf.startswith(b"%PDF") for r in rendered)  # type: ignore[attr-defined]
+    assert all(r.pdf.startswith(b"%PDF") for r in rendered)
     assert pool.pending == 0
 
 
-def test_event_loop_keeps_running_during_a_render(view: ReportView) -> None:
-    pool = RenderPool(workers=1, queue=0, timeout_s=120)
-    ticks = 0
-
-    async def ticker(done: asyncio.Event) -> None:
-        nonlocal ticks
-        while not done.is_set():
-            ticks += 1
-            await asyncio.sleep(0.005)
-
-    async def render_while_ticking() -> None:
-        done = asyncio.Event()
-        task = asyncio.create_task(ticker(done))
-        await pool.render(view)
-        done.set()
-        await task
-
-    try:
-        asyncio.run(render_while_ticking())
-    finally:
-        pool.shutdown()
-    assert ticks > 3  # the loop served other work while the PDF was made elsewhere
+def test_workers_outlive_the_thread_that_started_them(
+    view: ReportView, make_pool: Callable[..., RenderPool]
+) -> None:
+    # Workers die with the thread that started them (PR_SET_PDEATHSIG): the pool starts them
+    # from a thread of its own, not from the short-lived thread that asked for the render.
+    pool = make_pool(workers=1)
+    workers: set[int] = set()
+    thread = threading.Thread(target=lambda: workers.update(started_workers(pool, view)))
+    thread.start()
+    thread.join(WAIT_S)
+    assert len(workers) == 1
+    time.sleep(0.5)
+    assert all(alive(pid) for pid in workers)
+    assert pool.render(view).pdf.startswith(b"%PDF")
+    assert children() >= workers  # the same worker rendered again
 
 
-def test_a_render_over_the_time_limit_answers_busy(view: ReportView) -> None:
-    pool = RenderPool(workers=1, queue=0, timeout_s=0.001)
-    try:
-        with pytest.raises(Busy, match="longer than"):
-            asyncio.run(pool.render(view))
-    finally:
-        pool.shutdown()
+def test_a_render_over_the_time_limit_answers_busy_and_still_counts(
+    view: ReportView, make_pool: Callable[..., RenderPool]
+) -> None:
+    pool = make_pool(workers=1, timeout_s=0.001)
+    with pytest.raises(Busy, match="longer than") as refused:
+        pool.render(view)
+    assert refused.value.headers["Retry-After"] == "30"
+    # The abandoned render holds its place until its process is done with it.
+    assert wait_until(lambda: pool.pending == 0)
+
+
+def test_a_worker_killed_mid_render_answers_busy_and_the_next_render_works(
+    view: ReportView, make_pool: Callable[..., RenderPool]
+) -> None:
+    pool = make_pool(workers=1)
+    workers = started_workers(pool, view)
+    thread, outcome = in_thread(lambda: pool.render(view))
+    assert when_rendering(workers)
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    thread.join(WAIT_S)
+    assert isinstance(outcome[0], Busy)
+    assert outcome[0].headers["Retry-After"] == "5"
+    assert pool.render(view).pdf.startswith(b"%PDF")
     assert pool.pending == 0
+
+
+def test_a_worker_that_died_idle_is_replaced_without_failing_a_render(
+    view: ReportView, make_pool: Callable[..., RenderPool]
+) -> None:
+    pool = make_pool(workers=1)
+    for pid in started_workers(pool, view):
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)  # the pool notices its broken worker
+    assert pool.render(view).pdf.startswith(b"%PDF")
+
+
+def test_shutdown_lets_a_running_render_finish_then_stops_the_workers(
+    view: ReportView, make_pool: Callable[..., RenderPool]
+) -> None:
+    pool = make_pool(workers=2)
+    workers = started_workers(pool, view)
+    thread, outcome = in_thread(lambda: pool.render(view))
+    assert when_rendering(workers)
+    pool.shutdown(grace_s=WAIT_S)
+    thread.join(WAIT_S)
+    assert isinstance(outcome[0], RenderedPdf)
+    assert not any(alive(pid) for pid in workers)
+
+
+def test_shutdown_stops_a_render_still_running_after_the_grace_period(
+    view: ReportView, make_pool: Callable[..., RenderPool]
+) -> None:
+    pool = make_pool(workers=1)
+    workers = started_workers(pool, view)
+    thread, outcome = in_thread(lambda: pool.render(view))
+    assert when_rendering(workers)
+    pool.shutdown(grace_s=0)
+    thread.join(WAIT_S)
+    assert isinstance(outcome[0], Busy)
+    assert not any(alive(pid) for pid in workers)
+    assert pool.render(view).pdf.startswith(b"%PDF")  # usable again: new workers
 
 
 def test_api_answers_503_with_retry_after_when_renderers_are_full(
@@ -93,4 +235,5 @@ def test_api_answers_503_with_retry_after_when_renderers_are_full(
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.json()["error"] == "busy"
-    assert db.scalar(select(func.count(Report.id))) == 0
+    assert db.scalar(select(func.count(Report.id))) == 0  # nor a reservation of a number
+    pool.pending = 0  # (the app's shutdown would wait for the renders made up above)
