@@ -56,9 +56,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy app
 
+# API benchmarks (bench/README.md), about 4 minutes: list/healthz on SQLite and PostgreSQL, mixed
+# load, writer isolation; a summary of every figure and goal at the end. BENCH_PG_URL names a
+# PostgreSQL database (created if missing, dropped and rebuilt) whose name has "bench".
+BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/clustercase_bench
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/python bench/api_throughput.py
+	$(BIN)/python bench/suite.py --pg-url $(BENCH_PG_URL)
 
 .PHONY: bench-reports
 bench-reports: $(STAMP)
