@@ -1,6 +1,7 @@
 """The `clustercase` command."""
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ def _serve(args: argparse.Namespace) -> int:
     import math
 
     import uvicorn
+
+    # Each server process pins itself to a core (app/affinity.py) unless told otherwise.
+    os.environ.setdefault("CLUSTERCASE_PIN_CPU", "true")
 
     uvicorn.run(
         "app.main:create_app",

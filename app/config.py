@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # Routes run in worker threads (the event loop never waits on the database): at most this
     # many requests run at once per process; the others wait for a thread.
     worker_threads: int = Field(40, ge=1)
+    # Pin each server process to a core of its own (app/affinity.py): threads that take turns
+    # on Python's GIL across cores cost several times the CPU. `clustercase serve` turns it
+    # on unless the variable is set; off elsewhere (tests, scripts that build the app).
+    pin_cpu: bool = False
     # On SIGTERM or SIGINT: how long running requests and renders may take to finish before the
     # server stops them and its render workers.
     shutdown_grace_s: float = Field(30.0, ge=0)

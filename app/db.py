@@ -37,7 +37,10 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> En
         event.listen(engine, "connect", _sqlite_on_connect(settings.sqlite_busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before each checkout (a round trip per request): a connection the server dropped
+    # fails its request with 503 `database_unavailable`, and SQLAlchemy then replaces the whole
+    # pool; connections are renewed hourly anyway.
+    kwargs.setdefault("pool_recycle", 3600)
     connect_args = {
         "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
         "connect_timeout": settings.db_connect_timeout_s,
@@ -75,9 +78,18 @@ def _sqlite_on_begin(connection: Any) -> None:
 
 
 def make_sessionmaker(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
-    """Sessions on `engine`; a writer's SQLite transactions begin IMMEDIATE (no effect on
-    PostgreSQL, where writers lock rows, not the database)."""
-    bind = engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}) if writer else engine
+    """Sessions on `engine`. A writer's SQLite transactions begin IMMEDIATE (PostgreSQL's
+    writers lock rows, not the database). A reader's PostgreSQL statements run in autocommit:
+    under READ COMMITTED each statement has a snapshot of its own anyway, so BEGIN and COMMIT
+    would only add two round trips (SQLite's readers keep their transaction: it is their one
+    snapshot, and costs no round trip)."""
+    bind: Engine
+    if writer:
+        bind = engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
+    elif engine.dialect.name == "postgresql":
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        bind = engine
     return sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 

@@ -107,6 +107,8 @@ def start_server(
         "CLUSTERCASE_ENVIRONMENT": "production",
         # Every worker must sign and check tokens with the same key.
         "CLUSTERCASE_SECRET_KEY": "bench-only-" + os.urandom(24).hex(),
+        # As `clustercase serve` runs it: each process pinned to a core (app/affinity.py).
+        "CLUSTERCASE_PIN_CPU": os.environ.get("CLUSTERCASE_PIN_CPU", "true"),
         **(env or {}),
     }
     if log is None:

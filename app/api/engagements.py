@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.deps import (
     CurrentUser,
@@ -14,6 +14,7 @@ from app.api.deps import (
     check_if_match,
     set_etag,
 )
+from app.api.query_params import query_dependency, query_parameters
 from app.api.responses import JSONBytes
 from app.db import DbSession
 from app.schemas.common import Page, error_responses
@@ -31,7 +32,7 @@ from app.services import engagements as service
 from app.services.page_cache import PageCache
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
-ListQuery = Annotated[EngagementListQuery, Query()]
+ListQuery = Annotated[EngagementListQuery, Depends(query_dependency(EngagementListQuery))]
 
 
 @router.get(
@@ -39,6 +40,7 @@ ListQuery = Annotated[EngagementListQuery, Query()]
     status_code=status.HTTP_200_OK,
     response_model=Page[EngagementRead],
     responses=error_responses(401, 422),
+    openapi_extra=query_parameters(EngagementListQuery),
 )
 def list_engagements(
     request: Request, session: DbSession, user: CurrentUser, query: ListQuery
@@ -49,7 +51,7 @@ def list_engagements(
     pages: PageCache = request.app.state.engagement_pages
     scope = access.visibility_scope(user)
     key = (scope, *query.model_dump().values())
-    changes = session.scalar(queries.LIST_CHANGES)
+    changes = session.connection().scalar(queries.LIST_CHANGES)  # Core: no ORM step
     body = pages.get(key, changes)
     if body is None:
         # Rows go to JSON without pydantic models; tests/api/test_engagements.py checks them

@@ -31,6 +31,7 @@ import threading
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from app import affinity
 from app.reports.render import RenderedPdf, render_pdf
 from app.reports.viewmodel import ReportView
 from app.services.errors import Busy
@@ -49,6 +50,7 @@ def _start_worker(parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent(parent_pid)
+    affinity.release_children()  # the server may have pinned itself to one core
     # A render is background work: yield the CPU to the processes serving requests (on a
     # machine with few cores it would otherwise compete with every request).
     with contextlib.suppress(OSError):
