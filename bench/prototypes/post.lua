@@ -1,0 +1,3 @@
+-- POST with an empty body (bench/prototypes/request_path.py write route)
+wrk.method = "POST"
+wrk.body = ""
