@@ -23,8 +23,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    # Each server process pins itself to a core (app/affinity.py) unless told otherwise.
+    # Each server process pins itself to a core (app/affinity.py) and opens its connections
+    # at start-up, unless told otherwise.
     os.environ.setdefault("CLUSTERCASE_PIN_CPU", "true")
+    os.environ.setdefault("CLUSTERCASE_DB_POOL_WARM", "true")
 
     uvicorn.run(
         "app.main:create_app",

@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 10
     login_window_minutes: int = 15
     max_body_bytes: int = 1024 * 1024
-    db_pool_size: int = Field(10, ge=1)
+    # Connections each process keeps open (and holds at most): mind PostgreSQL's max_connections.
+    db_pool_size: int = Field(20, ge=1)
     # PostgreSQL: a statement that runs longer than this is cancelled (503 `busy`), so a request
     # waiting on a lock gives its worker thread back; a connection attempt that has not succeeded
     # within the connect timeout answers 503 `database_unavailable`; a request that waits
@@ -27,9 +28,15 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(5000, ge=1)
     db_connect_timeout_s: int = Field(3, ge=2)
     db_pool_timeout_s: float = Field(5.0, gt=0)
+    # Open the pool's connections at start-up rather than all at once in the first burst of
+    # requests (`clustercase serve` turns it on unless the variable is set).
+    db_pool_warm: bool = False
     # Routes run in worker threads (the event loop never waits on the database): at most this
-    # many requests run at once per process; the others wait for a thread.
-    worker_threads: int = Field(40, ge=1)
+    # many requests run at once per process; the others wait for a thread. As many as the
+    # connections a process may hold (`db_pool_size`), so that no request that has
+    # a thread waits for a connection, and no more: threads beyond them only queue on the
+    # pool, and take turns on the GIL.
+    worker_threads: int = Field(20, ge=1)
     # Pin each server process to a core of its own (app/affinity.py): threads that take turns
     # on Python's GIL across cores cost several times the CPU. `clustercase serve` turns it
     # on unless the variable is set; off elsewhere (tests, scripts that build the app).

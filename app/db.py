@@ -6,6 +6,7 @@ waits on the event loop (README, "Request path"). This dependency opens no conne
 in a worker thread too.
 """
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from app.config import Settings
 from app.services import audit  # noqa: F401  (registers the audit hook on every session)
 
+log = logging.getLogger(__name__)
 # Requests of these methods only read: their SQLite transactions begin deferred (readers run
 # beside the writer, WAL); every other method's begin IMMEDIATE.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,6 +33,7 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> En
     app/api/errors.py)."""
     settings = settings or Settings()
     kwargs.setdefault("pool_size", settings.db_pool_size)
+    kwargs.setdefault("max_overflow", 0)  # a fixed set, opened ahead (`warm_pool`)
     kwargs.setdefault("pool_timeout", settings.db_pool_timeout_s)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
@@ -67,6 +70,21 @@ def _sqlite_on_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
         cursor.close()
 
     return on_connect
+
+
+def warm_pool(engine: Engine, connections: int) -> None:
+    """Open `connections` connections now and leave them in the pool, so that the first burst
+    of requests does not open them all at once (each a PostgreSQL backend to start, under
+    load). A database that cannot be reached is not an error here: requests will say so."""
+    opened = []
+    try:
+        for _ in range(connections):
+            opened.append(engine.connect())
+    except Exception as exc:
+        log.warning("could not open the database connections ahead: %s", exc)
+    finally:
+        for connection in opened:
+            connection.close()
 
 
 def _sqlite_on_begin(connection: Any) -> None:

@@ -32,7 +32,7 @@ from app.api.deps import current_user
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, RequestId
 from app.config import Settings
-from app.db import SessionFactories, make_engine
+from app.db import SessionFactories, make_engine, warm_pool
 from app.reports.pool import RenderPool
 from app.schemas.common import ErrorOut, error_responses
 from app.security import resolve_secret_key
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         if settings.pin_cpu:
             affinity.pin_to_one_cpu()
+        if settings.db_pool_warm:
+            await asyncio.to_thread(warm_pool, engine, settings.db_pool_size)
         yield
         # Requests are done (or past uvicorn's grace period): renders still running get the
         # same grace, then the render workers are stopped. It waits: in a thread of its own

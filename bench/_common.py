@@ -109,6 +109,7 @@ def start_server(
         "CLUSTERCASE_SECRET_KEY": "bench-only-" + os.urandom(24).hex(),
         # As `clustercase serve` runs it: each process pinned to a core (app/affinity.py).
         "CLUSTERCASE_PIN_CPU": os.environ.get("CLUSTERCASE_PIN_CPU", "true"),
+        "CLUSTERCASE_DB_POOL_WARM": "true",
         **(env or {}),
     }
     if log is None:
