@@ -6,10 +6,13 @@ waits on the event loop (README, "Request path"). This dependency opens no conne
 in a worker thread too.
 """
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, create_engine, event
@@ -18,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.services import audit  # noqa: F401  (registers the audit hook on every session)
+from app.services.errors import Busy
 
 log = logging.getLogger(__name__)
 # Requests of these methods only read: their SQLite transactions begin deferred (readers run
@@ -33,7 +37,8 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> En
     app/api/errors.py)."""
     settings = settings or Settings()
     kwargs.setdefault("pool_size", settings.db_pool_size)
-    kwargs.setdefault("max_overflow", 0)  # a fixed set, opened ahead (`warm_pool`)
+    # A fixed set, opened ahead (`warm_pool`); a few more for the exports' streamed bodies.
+    kwargs.setdefault("max_overflow", 4)
     kwargs.setdefault("pool_timeout", settings.db_pool_timeout_s)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
@@ -140,6 +145,41 @@ def finish(session: Session, *, commit: bool) -> None:
         session.close()
 
 
+class SessionSlots:
+    """How many requests hold a session at once in a process: no more than there are worker
+    threads and pooled connections. A request holds its session (and its connection, and on
+    SQLite a writer's lock) between the thread hops of its dependencies and its route; were
+    there more such requests than threads, the holders could wait for a thread behind requests
+    that wait for them (for a connection, or for SQLite's write lock) until a timeout. A
+    request waits for a slot on the event loop, holding nothing, and answers 503 `busy` past
+    the pool timeout."""
+
+    def __init__(self, slots: int, timeout_s: float) -> None:
+        self.slots = max(1, slots)
+        self.timeout_s = timeout_s
+        # One per event loop: a server has one; tests may serve one app from several.
+        self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            WeakKeyDictionary()
+        )
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.slots)
+        try:
+            await asyncio.wait_for(semaphore.acquire(), self.timeout_s)
+        except TimeoutError:
+            raise Busy(
+                "Every database connection is busy; retry in a moment", retry_after=1
+            ) from None
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: committed when the route returns, rolled back when it raises.
 
@@ -148,14 +188,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     thread, so the event loop never waits on the database.
     """
     factories: SessionFactories = request.app.state.sessions
-    session = factories.for_method(request.method)()
-    session.info["request_id"] = getattr(request.state, "request_id", None)
-    try:
-        yield session
-    except BaseException:
-        await run_in_threadpool(finish, session, commit=False)
-        raise
-    await run_in_threadpool(finish, session, commit=True)
+    slots: SessionSlots = request.app.state.session_slots
+    async with slots.held():
+        session = factories.for_method(request.method)()
+        session.info["request_id"] = getattr(request.state, "request_id", None)
+        try:
+            yield session
+        except BaseException:
+            await run_in_threadpool(finish, session, commit=False)
+            raise
+        await run_in_threadpool(finish, session, commit=True)
 
 
 # scope="function": the commit runs before the response is sent, so a failing commit is reported.

@@ -32,7 +32,7 @@ from app.api.deps import current_user
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, RequestId
 from app.config import Settings
-from app.db import SessionFactories, make_engine, warm_pool
+from app.db import SessionFactories, SessionSlots, make_engine, warm_pool
 from app.reports.pool import RenderPool
 from app.schemas.common import ErrorOut, error_responses
 from app.security import resolve_secret_key
@@ -40,6 +40,9 @@ from app.services.errors import AppError
 from app.services.page_cache import PageCache
 
 API_PREFIX = "/api/v1"
+# Worker threads beyond those of the requests holding a session (app/db.py, SessionSlots):
+# the streamed bodies of exports, which open sessions of their own.
+EXTRA_THREADS = 4
 
 
 class NotReady(AppError):
@@ -56,8 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Routes and the session's commit run in worker threads (app/db.py): this many at once.
-        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        # Routes and the session's commit run in worker threads (app/db.py): one for each
+        # request that may hold a session, and a few for the streamed bodies of exports.
+        limiter = to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.worker_threads + EXTRA_THREADS
         if settings.pin_cpu:
             affinity.pin_to_one_cpu()
         if settings.db_pool_warm:
@@ -79,6 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = secret_key
     app.state.engine = engine
     app.state.sessions = SessionFactories.on(engine)
+    app.state.session_slots = SessionSlots(
+        min(settings.worker_threads, settings.db_pool_size), settings.db_pool_timeout_s
+    )
     app.state.engagement_pages = PageCache(settings.list_cache_bytes)
     # Worker processes start at the first render (tests and the CLI never pay for them).
     app.state.renderer = RenderPool(
