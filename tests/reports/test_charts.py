@@ -309,13 +309,13 @@ def test_output_is_deterministic() -> None:
 @pytest.mark.parametrize("text", ["Regulatory framework and public procurement", "R12", "WWW mmm"])
 @pytest.mark.parametrize("bold", [False, True])
 def test_text_width_estimate_does_not_undershoot_dejavu_sans(text: str, bold: bool) -> None:
-    ttlib = pytest.importorskip("fontTools.ttLib")
+    from fontTools import ttLib  # WeasyPrint's own dependency
+
     path = Path("/usr/share/fonts/truetype/dejavu") / (
         "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     )
-    if not path.exists():
-        pytest.skip("DejaVu Sans is not installed")
-    font = ttlib.TTFont(path)
+    assert path.exists(), "DejaVu Sans is missing: `make install` installs fonts-dejavu-core"
+    font = ttLib.TTFont(path)
     cmap, metrics, em = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
     actual = sum(metrics[cmap[ord(char)]][0] for char in text) / em * 12
     assert actual * 0.98 <= charts._width(text, 12, bold) <= actual * 1.3
