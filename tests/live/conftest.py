@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 30.0
 PASSWORD = "live-test-password"
+# Long enough for a render on a loaded machine.
+REQUEST_TIMEOUT_S = 120.0
 
 
 def live_url_for(database_url: str) -> str:
@@ -87,6 +89,28 @@ def make_live_user(engine: Engine, email: str, role: Role = Role.ADMIN, **fields
         )
 
 
+def new_engagement(server: "LiveServer", engine: Engine) -> tuple[dict[str, str], int]:
+    """An admin (its headers) and an engagement of a region, made through the API."""
+    headers = bearer_for(make_live_user(engine, "admin@live.test"))
+    with server.client(headers=headers, timeout=REQUEST_TIMEOUT_S) as client:
+        region = client.post(
+            "/api/v1/regions",
+            json={"nuts_code": "BE3", "name": "Wallonia", "country_code": "BE", "nuts_level": 1},
+        )
+        assert region.status_code == 201, region.text
+        engagement = client.post(
+            "/api/v1/engagements",
+            json={
+                "reference": "LIVE-1",
+                "title": "Live engagement",
+                "kind": "regional_advice",
+                "region_id": region.json()["id"],
+            },
+        )
+        assert engagement.status_code == 201, engagement.text
+    return headers, int(engagement.json()["id"])
+
+
 def bearer_for(user_id: int) -> dict[str, str]:
     issued = issue_token(user_id, key=TEST_SECRET_KEY, lifetime=timedelta(minutes=30))
     return {"Authorization": f"Bearer {issued.token}"}
@@ -105,7 +129,6 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     base_url: str
     log: Path
-    env: dict[str, str] = field(default_factory=dict)
 
     def client(self, **kwargs: object) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, **kwargs)  # type: ignore[arg-type]
@@ -148,7 +171,7 @@ def start_live_server(
         process = subprocess.Popen(
             command, cwd=ROOT, env=environment, stdout=out, stderr=out, start_new_session=True
         )
-    server = LiveServer(process, f"http://{HOST}:{port}", log, dict(env or {}))
+    server = LiveServer(process, f"http://{HOST}:{port}", log)
     deadline = time.monotonic() + READY_TIMEOUT_S
     path = "/readyz" if wait_ready else "/healthz"
     while time.monotonic() < deadline:

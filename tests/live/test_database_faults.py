@@ -16,7 +16,7 @@ from sqlalchemy import Engine, make_url
 from app import migrate
 from app.db import make_engine
 from tests.conftest import reset_test_schema
-from tests.live.conftest import HOST, LiveServer, bearer_for
+from tests.live.conftest import HOST, LiveServer, bearer_for, free_port
 
 PROMPT_S = 1.0
 CONNECT_TIMEOUT_S = 2  # libpq's least
@@ -25,9 +25,7 @@ CONNECT_TIMEOUT_S = 2  # libpq's least
 @pytest.fixture
 def refusing_port() -> int:
     """A port nothing listens on: connections are refused."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
 @pytest.fixture

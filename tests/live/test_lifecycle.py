@@ -15,10 +15,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from app.models import Report
-from tests.live.conftest import LiveServer, bearer_for, make_live_user
+from tests.live.conftest import (
+    REQUEST_TIMEOUT_S,
+    LiveServer,
+    new_engagement,
+)
 
 ServerFactory = Callable[..., LiveServer]
-REQUEST_TIMEOUT_S = 120.0
 ONE_WORKER = {"CLUSTERCASE_RENDER_WORKERS": "1"}
 
 
@@ -84,28 +87,6 @@ def when_rendering(workers: set[int]) -> bool:
     """Wait until one of `workers` uses the CPU: a render has begun."""
     ticks = {pid: cpu_ticks(pid) for pid in workers}
     return wait_until(lambda: any(cpu_ticks(pid) > ticks[pid] for pid in workers), 30)
-
-
-def new_engagement(server: LiveServer, engine: Engine) -> tuple[dict[str, str], int]:
-    """An admin (its headers) and an engagement of a region, made through the API."""
-    headers = bearer_for(make_live_user(engine, "admin@live.test"))
-    with server.client(headers=headers, timeout=REQUEST_TIMEOUT_S) as client:
-        region = client.post(
-            "/api/v1/regions",
-            json={"nuts_code": "BE3", "name": "Wallonia", "country_code": "BE", "nuts_level": 1},
-        )
-        assert region.status_code == 201, region.text
-        engagement = client.post(
-            "/api/v1/engagements",
-            json={
-                "reference": "LIVE-1",
-                "title": "Live engagement",
-                "kind": "regional_advice",
-                "region_id": region.json()["id"],
-            },
-        )
-        assert engagement.status_code == 201, engagement.text
-    return headers, int(engagement.json()["id"])
 
 
 def render(server: LiveServer, headers: dict[str, str], engagement_id: int) -> httpx.Response:

@@ -9,8 +9,7 @@ import httpx
 from sqlalchemy import Engine, func, select
 
 from app.models import AuditEntry, Report
-from tests.live.conftest import LiveServer
-from tests.live.test_lifecycle import REQUEST_TIMEOUT_S, new_engagement
+from tests.live.conftest import REQUEST_TIMEOUT_S, LiveServer, new_engagement
 from tests.pdf_tools import pdf_text
 
 CARD = {
