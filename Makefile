@@ -11,8 +11,8 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 # Debian packages the PDF reports need: HarfBuzz's subsetter (without it every render warns and
 # runs ~25% slower) and the fonts the report stylesheet names. Installed when run as root;
-# otherwise the command to run is printed.
-SYSTEM_PACKAGES := libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core
+# otherwise the command to run is printed. Chromium drives the browser tests (tests/web/browser).
+SYSTEM_PACKAGES := libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core chromium
 
 $(STAMP): pyproject.toml
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -36,9 +36,10 @@ seed: migrate
 run: seed
 	@echo
 	@echo "ClusterCase is starting on http://$(HOST):$(PORT)"
+	@echo "  Open http://$(HOST):$(PORT)/ in a browser and sign in with one of the logins below"
 	@echo "  API docs (try every endpoint): http://$(HOST):$(PORT)/docs"
 	@echo "  Database: $${CLUSTERCASE_DATABASE_URL:-sqlite:///./clustercase.db}"
-	@echo "  Log in: POST /api/v1/auth/token, or the Authorize button in /docs, with:"
+	@echo "  Logins (the web sign-in, or POST /api/v1/auth/token / Authorize in /docs):"
 	@$(BIN)/clustercase seed logins | sed 's/^/  /'
 	@echo
 	$(BIN)/clustercase serve --host $(HOST) --port $(PORT)
@@ -74,6 +75,20 @@ PORTFOLIO_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portfolio_be
 .PHONY: bench-portfolio
 bench-portfolio: $(STAMP)
 	$(BIN)/python bench/portfolio.py --database-url $(PORTFOLIO_BENCH_URL)
+
+# Web pages under load (bench/README.md, "Web pages"), about a minute: the engagement page and
+# the list of all engagements at 16 connections, on SQLite with the demo data and 1,000
+# synthetic engagements; the engagement page's HTML and asset weights, and their cache headers.
+.PHONY: bench-web
+bench-web: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/web.py
+
+# PNGs of the main pages for the README (docs/screenshots/), taken by Debian's Chromium on a
+# new demo database.
+.PHONY: screenshots
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache bench/out

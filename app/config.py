@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     login_max_failures: int = 10
     login_window_minutes: int = 15
     max_body_bytes: int = 1024 * 1024
+    # Browser sign-ins (app/web): a session ends this long after sign-in, or after this long
+    # without a request; the cookie is Secure in production (served over HTTPS only).
+    web_session_hours: float = Field(12.0, gt=0)
+    web_idle_minutes: float = Field(60.0, gt=0)
     # Connections each process keeps open (and holds at most): mind PostgreSQL's max_connections.
     db_pool_size: int = Field(20, ge=1)
     # PostgreSQL: a statement that runs longer than this is cancelled (503 `busy`), so a request

@@ -38,6 +38,12 @@ from app.schemas.common import ErrorOut, error_responses
 from app.security import resolve_secret_key
 from app.services.errors import AppError
 from app.services.page_cache import PageCache
+from app.web import errors as page_errors
+from app.web.assets import Assets
+from app.web.deps import csrf_protect
+from app.web.middleware import PageHeaders
+from app.web.pages import ROUTERS as PAGE_ROUTERS
+from app.web.templating import Pages
 
 API_PREFIX = "/api/v1"
 # Worker threads beyond those of the requests holding a session (app/db.py, SessionSlots):
@@ -94,7 +100,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue=settings.render_queue,
         timeout_s=settings.render_timeout_s,
     )
-    install_error_handlers(app)
+    secure_cookies = settings.environment == "production"
+    assets = Assets.of_app()
+    app.state.pages = Pages(assets, secure_cookies=secure_cookies)
+    install_error_handlers(app, wrap=page_errors.for_pages)
+    app.add_middleware(
+        PageHeaders,
+        secure_cookies=secure_cookies,
+        session_max_age=int(settings.web_session_hours * 3600),
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
 
@@ -129,6 +143,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dependencies=[Depends(current_user)],
             responses=error_responses(401),
         )
+    # The pages (app/web): same services and access rules; every state-changing request
+    # carries its CSRF token.
+    app.include_router(assets.router())
+    for page_router in PAGE_ROUTERS:
+        app.include_router(page_router, dependencies=[Depends(csrf_protect)])
     _summaries_from_docstrings(app.router)
     return app
 

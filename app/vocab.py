@@ -161,6 +161,10 @@ _SPECIAL_LABELS = {
     "some_respects": "Implemented in some respects",
     "most_respects": "Implemented in most respects",
     "sme_internationalisation": "SME internationalisation",
+    "knowledge_skills": "Knowledge and skills",
+    "collaboration_internationalisation": "Collaboration and internationalisation",
+    "follow_up": "Follow-up",
+    "on_hold": "On hold",
 }
 
 

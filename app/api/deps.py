@@ -7,6 +7,7 @@ from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from app.db import DbSession
 from app.models import Engagement, User
@@ -88,13 +89,18 @@ def current_user(request: Request, session: DbSession, token: BearerToken) -> Us
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def ensure_role(user: User, *roles: Role) -> User:
+    """`user`, when they have one of `roles`; 403 for the others."""
+    if user.role not in roles:
+        raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}")
+    return user
+
+
 def require_roles(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only `roles` through (403 for the others)."""
 
     async def dependency(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}")
-        return user
+        return ensure_role(user, *roles)
 
     return dependency
 
@@ -105,7 +111,7 @@ StaffUser = Annotated[User, Depends(require_roles(Role.CONSULTANT, Role.ADMIN))]
 
 
 def _readable_engagement(
-    session: DbSession, user: User, engagement_id: int, section: Section
+    session: Session, user: User, engagement_id: int, section: Section
 ) -> Engagement:
     """The engagement, or 404 when it does not exist or the caller may not read `section`."""
     engagement = session.get(Engagement, engagement_id)
@@ -114,22 +120,29 @@ def _readable_engagement(
     return engagement
 
 
+def accessible_engagement(
+    session: Session, user: User, engagement_id: int, section: Section, *, write: bool
+) -> Engagement:
+    """The engagement for `section`: 404 when `user` may not read it (or that part of it), 403
+    when they may read but not write. The API's dependencies and the pages both use it."""
+    engagement = _readable_engagement(session, user, engagement_id, section)
+    if write and not access.can_write(session, user, engagement):
+        raise Forbidden("Only the engagement's consultants and administrators may change it")
+    return engagement
+
+
 def engagement_access(section: Section, *, write: bool) -> Callable[..., Engagement]:
-    """Load the engagement in the path for `section`: 404 when the caller may not read it (or
-    that part of it), 403 when it may read but not write."""
+    """Load the engagement in the path for `section` (accessible_engagement)."""
 
     def dependency(session: DbSession, user: CurrentUser, engagement_id: PathId) -> Engagement:
-        engagement = _readable_engagement(session, user, engagement_id, section)
-        if write and not access.can_write(session, user, engagement):
-            raise Forbidden("Only the engagement's consultants and administrators may change it")
-        return engagement
+        return accessible_engagement(session, user, engagement_id, section, write=write)
 
     return dependency
 
 
-def follow_up_recorder(session: DbSession, user: CurrentUser, engagement_id: PathId) -> Engagement:
-    """The engagement in the path for recording follow-up: 404 when the caller may not read its
-    recommendations, 403 when it may read but not record (monitors, non-member consultants)."""
+def recordable_engagement(session: Session, user: User, engagement_id: int) -> Engagement:
+    """The engagement for recording follow-up: 404 when `user` may not read its
+    recommendations, 403 when they may read but not record (monitors, non-member consultants)."""
     engagement = _readable_engagement(session, user, engagement_id, Section.RECOMMENDATIONS)
     if not access.can_record_follow_up(session, user, engagement):
         raise Forbidden(
@@ -137,6 +150,11 @@ def follow_up_recorder(session: DbSession, user: CurrentUser, engagement_id: Pat
             "may record follow-up"
         )
     return engagement
+
+
+def follow_up_recorder(session: DbSession, user: CurrentUser, engagement_id: PathId) -> Engagement:
+    """The engagement in the path for recording follow-up (recordable_engagement)."""
+    return recordable_engagement(session, user, engagement_id)
 
 
 FollowUpRecorder = Annotated[Engagement, Depends(follow_up_recorder)]

@@ -2,10 +2,11 @@
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.services.errors import AppError, Busy, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -153,14 +156,21 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, _app_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(StaleDataError, _stale_error)
-    app.add_exception_handler(OperationalError, _operational_error)
-    app.add_exception_handler(InterfaceError, _operational_error)
-    app.add_exception_handler(PoolTimeout, _pool_timeout)
-    app.add_exception_handler(Exception, _unexpected_error)
+def install_error_handlers(
+    app: FastAPI, wrap: Callable[[Handler], Handler] = lambda handler: handler
+) -> None:
+    """Register every handler; `wrap` lets the pages answer in HTML (app/web/errors.py)."""
+    handlers: list[tuple[type[Exception], Handler]] = [
+        (AppError, _app_error),
+        (RequestValidationError, _validation_error),
+        (StarletteHTTPException, _http_error),
+        (IntegrityError, _integrity_error),
+        (DataError, _data_error),
+        (StaleDataError, _stale_error),
+        (OperationalError, _operational_error),
+        (InterfaceError, _operational_error),
+        (PoolTimeout, _pool_timeout),
+        (Exception, _unexpected_error),
+    ]
+    for exc_class, handler in handlers:
+        app.add_exception_handler(exc_class, wrap(handler))

@@ -19,6 +19,7 @@ from app.models.recommendation import Recommendation, RecommendationBottleneck
 from app.models.reference import Partnership, Region
 from app.models.report import Report
 from app.models.user import User
+from app.models.web_session import WebSession
 
 __all__ = [
     "AuditEntry",
@@ -46,4 +47,5 @@ __all__ = [
     "Report",
     "StatusUpdate",
     "User",
+    "WebSession",
 ]

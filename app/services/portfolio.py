@@ -8,7 +8,7 @@ engagement, never one per recommendation. `today` is a parameter, for the tests.
 """
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -393,6 +393,19 @@ def _condition_rates(connection: Connection, conditions: Conditions) -> dict[str
     )
     rates = {condition: _rate(n, int(done)) for condition, n, done in connection.execute(stmt)}
     return _by_value(FrameworkCondition, rates, _rate(0, 0))
+
+
+def risks_by_engagement(
+    session: Session, engagement_ids: Sequence[int], *, today: date
+) -> dict[int, list[RiskReason]]:
+    """Why each of `engagement_ids` is at risk, by the portfolio's rules (absent: it is not)."""
+    if not engagement_ids:
+        return {}
+    rows = session.connection().execute(
+        _summary_rows([Engagement.id.in_(list(engagement_ids))], today)
+    )
+    _, at_risk = _per_engagement(rows, today)
+    return {item["engagement_id"]: item["reasons"] for item in at_risk["items"]}
 
 
 def _per_engagement(rows: Iterable[Any], today: date) -> tuple[list[Any], dict[str, Any]]:

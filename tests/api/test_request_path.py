@@ -2,8 +2,8 @@
 cannot skip the caller's token, and no code that uses the database runs on the event loop."""
 
 import inspect
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -11,31 +11,15 @@ from fastapi.dependencies.models import Dependant
 from app.api.deps import current_user
 from app.db import get_session
 from app.main import API_PREFIX
+from tests.route_table import Operation, served_routes
 
 # The one API operation anyone may call: the login.
 PUBLIC = {("POST", f"{API_PREFIX}/auth/token")}
 
 
-class Operation(Protocol):
-    path: str
-    methods: set[str]
-    dependant: Dependant
-
-
 def api_routes(app: FastAPI) -> Iterator[Operation]:
-    """Every API operation as served: its path and its dependencies, those of the routers it
-    is included by too. FastAPI keeps included routers as nodes that resolve their routes
-    lazily (`effective_candidates`, not a public interface): if that changes, the count
-    asserted below fails rather than the checks passing on nothing."""
-
-    def walk(routes: Iterable[Any]) -> Iterator[Operation]:
-        for route in routes:
-            if hasattr(route, "effective_candidates"):
-                yield from walk(route.effective_candidates())
-            elif getattr(route, "dependant", None) is not None:
-                yield route
-
-    return (r for r in walk(app.routes) if r.path.startswith(API_PREFIX))
+    """Every API operation as served (tests/route_table.py)."""
+    return (r for r in served_routes(app) if r.path.startswith(API_PREFIX))
 
 
 def calls(dependant: Dependant) -> Iterator[Dependant]:

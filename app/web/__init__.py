@@ -1,0 +1,1 @@
+"""Server-rendered pages: the same services and access rules as the API, in a browser."""
