@@ -47,12 +47,14 @@ run: seed
 test: $(STAMP)
 	$(BIN)/pytest
 
+# The browser tests (tests/web/browser) serve a SQLite demo database of their own whatever the
+# suite's database is: they run once, in `make test`.
 test-pg: $(STAMP)
-	CLUSTERCASE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+	CLUSTERCASE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not browser"
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench migrations
-	$(BIN)/ruff format --check app tests bench migrations
+	$(BIN)/ruff check app tests bench migrations scripts
+	$(BIN)/ruff format --check app tests bench migrations scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app

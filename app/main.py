@@ -148,6 +148,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assets.router())
     for page_router in PAGE_ROUTERS:
         app.include_router(page_router, dependencies=[Depends(csrf_protect)])
+    app.state.pages.paths = frozenset(
+        route.path for router in PAGE_ROUTERS for route in router.routes if hasattr(route, "path")
+    )
     _summaries_from_docstrings(app.router)
     return app
 

@@ -31,10 +31,10 @@ def partnerships(session: Session) -> list[Choice]:
 
 
 def consultants(session: Session) -> list[Choice]:
-    """The active consultants and administrators (who may lead or join a team), by name."""
+    """The active consultants (who may lead or join a team, app/services/engagements), by name."""
     rows = session.execute(
         select(User.id, User.full_name)
-        .where(User.is_active, User.role.in_((Role.CONSULTANT, Role.ADMIN)))
+        .where(User.is_active, User.role == Role.CONSULTANT)
         .order_by(User.full_name)
     )
     return [Choice(id_, name) for id_, name in rows]

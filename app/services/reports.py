@@ -276,9 +276,10 @@ def publish(
     # while this one rendered (publishing the same version twice fails its `version` check).
     lock_engagement(session, report.engagement_id)
     _check_publishable(session, report)
-    if report.kind == ReportKind.POLICY_BRIEFING:
-        shown = [r.id for r in view.recommendations if r.stage == Stage.SHARED]
-        _share(session, report.engagement_id, shown, now=now)
+    for recommendation in recommendations_to_share(session, report, view):
+        # Through the ORM, so the audit trail records it.
+        recommendation.stage = Stage.SHARED
+        recommendation.shared_at = now
     _set_content(report, view, rendered)
     report.status = ReportStatus.PUBLISHED
     report.published_at = now
@@ -286,16 +287,23 @@ def publish(
     return report
 
 
-def _share(session: Session, engagement_id: int, ids: list[int], *, now: datetime) -> None:
-    if not ids:
-        return
-    recommendations = session.scalars(
+def recommendations_to_share(
+    session: Session, report: Report, view: ReportView
+) -> list[Recommendation]:
+    """The draft recommendations that publishing `report` as `view` (prepare_publication)
+    shares, in the report's order: those a policy briefing shows that are still drafts (the
+    pages name them before anyone publishes)."""
+    if report.kind != ReportKind.POLICY_BRIEFING:
+        return []
+    shown = [r.id for r in view.recommendations if r.stage == Stage.SHARED]
+    if not shown:
+        return []
+    rows = session.scalars(
         select(Recommendation).where(
-            Recommendation.engagement_id == engagement_id,
-            Recommendation.id.in_(ids),
+            Recommendation.engagement_id == report.engagement_id,
+            Recommendation.id.in_(shown),
             Recommendation.stage == Stage.DRAFT,
         )
     )
-    for recommendation in recommendations:  # through the ORM, so the audit trail records it
-        recommendation.stage = Stage.SHARED
-        recommendation.shared_at = now
+    order = {id_: n for n, id_ in enumerate(shown)}
+    return sorted(rows, key=lambda r: order[r.id])

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+
 from app import clock
 from app.api.deps import PathId, accessible_engagement, ensure_role, recordable_engagement
 from app.db import DbSession
@@ -169,4 +170,3 @@ ReportsPage = _access(Section.REPORTS, False)
 ReportsEdit = _access(Section.REPORTS, True)
 FollowUpRecord = Annotated[Engagement, Depends(page_recorder)]
 Templates = Annotated[Pages, Depends(pages_of)]
-

@@ -48,8 +48,11 @@ def for_pages(handler: Handler) -> Handler:
         page = pages_of(request).render(
             request,
             "error.html",
-            {"status": status, "title": TITLES.get(status, "Something went wrong"),
-             "detail": detail},
+            {
+                "status": status,
+                "title": TITLES.get(status, "Something went wrong"),
+                "detail": detail,
+            },
             status_code=status,
         )
         for name in ("retry-after", "allow"):

@@ -217,3 +217,18 @@ def keep_their_changes(state: FormState, changes: list[tuple[str, Any, Any]]) ->
         mine = state.values(name) if listed else state.value(name)
         if _as_sent(mine) == _as_sent(before):
             state.data[name] = FormState.of({name: now}).data[name]
+
+
+def rebase(
+    form: FormData, state: FormState, current: Mapping[str, Any], version: int
+) -> list[tuple[str, Any, Any]]:
+    """Base an edit form on the stored `version`: what changed since the version it was based
+    on, among the fields it showed (empty: save it). When something did, the page shows the
+    changes and saves nothing; the fields the user left alone take the values saved meanwhile,
+    so that saving again applies the user's own edits and undoes nobody else's."""
+    changes = stale_changes(form, current, version)
+    keep_their_changes(state, changes)
+    state.stale = changes
+    state.version = version
+    state.base = dict(current)
+    return changes

@@ -63,6 +63,8 @@ class Pages:
         self.assets = assets
         self.env = _environment(assets)
         self.secure_cookies = secure_cookies
+        # The page paths the app serves: the menu links only to those (set by create_app).
+        self.paths: frozenset[str] = frozenset()
 
     def render(
         self,
@@ -78,6 +80,7 @@ class Pages:
         full = {
             "request": request,
             "nav": "",
+            "served": self.paths,
             "user": getattr(state, "web_user", None),
             "csrf": getattr(state, "csrf", ""),
             "flash": unquote(request.cookies.get(cookies.FLASH_COOKIE, ""))[:200],

@@ -2,6 +2,26 @@
 
 from fastapi import APIRouter
 
-from app.web.pages import auth, engagements
+from app.web.pages import (
+    auth,
+    diagnosis,
+    engagements,
+    evidence,
+    follow_up,
+    missions,
+    overview,
+    recommendations,
+    reports,
+)
 
-ROUTERS: list[APIRouter] = [auth.router, engagements.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    engagements.router,
+    overview.router,
+    diagnosis.router,
+    evidence.router,
+    recommendations.router,
+    follow_up.router,
+    missions.router,
+    reports.router,
+]
