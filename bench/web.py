@@ -2,7 +2,7 @@
 engagements, signed in through the /login form, on the demo data plus N synthetic engagements;
 then the weight of the engagement page and of its assets, and their cache headers.
 
-    python bench/web.py [--engagements 1000] [--connections 16] [--duration 10] [--workers 1]
+    python bench/web.py [--engagements 1000] [--connections 16] [--duration 10] [--workers 2]
         [--database-url URL] [--figures FILE]
 
 Goals: each page's p99 <= 150 ms at 16 connections (one server process, as `clustercase serve`
@@ -300,7 +300,7 @@ LIMITS["workers"] = (1, 16)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_bounded(
-        parser, {"engagements": 1000, "connections": 16, "duration": 10, "workers": 1}, LIMITS
+        parser, {"engagements": 1000, "connections": 16, "duration": 10, "workers": 2}, LIMITS
     )
     add_common_options(parser, sqlite_url("web_bench.db"))
     args = parse_bounded(parser, argv, LIMITS)

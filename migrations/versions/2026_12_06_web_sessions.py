@@ -15,6 +15,7 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+
 def upgrade() -> None:
     op.create_table(
         "web_sessions",
@@ -34,6 +35,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_web_sessions_expires_at", "web_sessions", ["expires_at"], unique=False)
     op.create_index(op.f("ix_web_sessions_user_id"), "web_sessions", ["user_id"], unique=False)
+
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_web_sessions_user_id"), table_name="web_sessions")

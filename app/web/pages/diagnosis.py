@@ -3,11 +3,13 @@ framework condition, each with the evidence that bears on it; create, edit and d
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from app.api.deps import PathId
 from app.db import DbSession
@@ -25,16 +27,15 @@ from app.services import bottlenecks as bottleneck_service
 from app.services import challenges as challenge_service
 from app.services.errors import AppError
 from app.vocab import BottleneckStatus, FrameworkCondition, label
-from app.web import forms
+from app.web import editing, forms
 from app.web.deps import DiagnosisEdit, DiagnosisPage, PageUser, Templates
 from app.web.forms import Form, FormState
 from app.web.pages.diagnosis_common import (
     ALL,
+    Kind,
     all_evidence,
     all_recommendation_codes,
     linked_evidence,
-    save_edit,
-    save_new,
     workspace,
 )
 from app.web.templating import Pages
@@ -138,36 +139,122 @@ def diagnosis_page(
     return _page(request, session, user, engagement, pages)
 
 
-# -- challenges --------------------------------------------------------------------------------
+# -- challenges and bottlenecks: the same flows -------------------------------------------------
 
 
-def _challenge_form(
-    request: Request,
-    session: Session,
-    user: User,
-    engagement: Engagement,
-    pages: Pages,
-    form: FormState,
-    *,
-    challenge_id: int | None = None,
-    status_code: int = 200,
-) -> Response:
-    base = f"/engagements/{engagement.id}/challenges"
-    context = {
-        **workspace(session, user, engagement),
-        "form": form,
-        "editing": challenge_id is not None,
-        "action": f"{base}/{challenge_id}/edit" if challenge_id else base,
-        "priorities": [(str(p), f"{w} ({p})") for p, w in PRIORITY_WORDS.items()],
+def _challenge_extra(session: Session, engagement: Engagement) -> dict[str, Any]:
+    return {"priorities": [(str(p), f"{w} ({p})") for p, w in PRIORITY_WORDS.items()]}
+
+
+def _bottleneck_extra(session: Session, engagement: Engagement) -> dict[str, Any]:
+    challenges, _ = challenge_service.list_challenges(session, engagement.id, limit=ALL, offset=0)
+    return {
+        "challenge_options": [(str(c.id), c.title) for c in challenges],
+        "conditions": forms.options(FrameworkCondition),
+        "severities": [(str(s), f"{w} ({s} of 5)") for s, w in SEVERITY_WORDS.items()],
+        "statuses": forms.options(BottleneckStatus),
     }
-    return pages.render(request, "diagnosis/challenge_form.html", context, status_code=status_code)
 
 
-def _to_diagnosis(
-    request: Request, pages: Pages, engagement_id: int, anchor: str, flash: str
-) -> Response:
-    url = f"/engagements/{engagement_id}/diagnosis" + (f"#{anchor}" if anchor else "")
-    return pages.redirect(request, url, flash=flash)
+CHALLENGE = Kind(
+    "challenge",
+    "Challenge",
+    challenge_service,
+    ChallengeCreate,
+    ChallengeUpdate,
+    CHALLENGE_FIELDS,
+    _challenge_extra,
+)
+BOTTLENECK = Kind(
+    "bottleneck",
+    "Bottleneck",
+    bottleneck_service,
+    BottleneckCreate,
+    BottleneckUpdate,
+    BOTTLENECK_FIELDS,
+    _bottleneck_extra,
+)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One request to a diagnosis page: who, on which engagement, answered through which
+    renderer."""
+
+    request: Request
+    session: Session
+    user: User
+    engagement: Engagement
+    pages: Pages
+
+    def form(
+        self, kind: Kind, form: FormState, item_id: int | None = None, status_code: int = 200
+    ) -> Response:
+        base = f"/engagements/{self.engagement.id}/{kind.name}s"
+        context = {
+            **workspace(self.session, self.user, self.engagement),
+            "form": form,
+            "editing": item_id is not None,
+            "action": f"{base}/{item_id}/edit" if item_id else base,
+            **kind.extra(self.session, self.engagement),
+        }
+        template = f"diagnosis/{kind.name}_form.html"
+        return self.pages.render(self.request, template, context, status_code=status_code)
+
+    def to_diagnosis(self, anchor: str, flash: str) -> Response:
+        url = f"/engagements/{self.engagement.id}/diagnosis" + (f"#{anchor}" if anchor else "")
+        return self.pages.redirect(self.request, url, flash=flash)
+
+    def refused(self, exc: AppError) -> Response:
+        """The diagnosis page, saying why the service refused."""
+        return _page(self.request, self.session, self.user, self.engagement, self.pages,
+                     problem=exc.detail, status_code=exc.status_code)  # fmt: skip
+
+    def edit_form(self, kind: Kind, item_id: int) -> Response:
+        """The form that changes an item (based on its current version)."""
+        item = kind.service.get(self.session, self.engagement.id, item_id)
+        form = FormState.of(forms.snapshot(item, kind.fields), version=item.version)
+        return self.form(kind, form, item_id)
+
+    def create(self, kind: Kind, form: FormData) -> Response:
+        """Add an item, as the API's POST does."""
+        return editing.create(
+            self.session,
+            form,
+            kind.create,
+            lambda body: kind.service.create(self.session, self.engagement.id, body),
+            show=lambda state, status_code: self.form(kind, state, status_code=status_code),
+            done=lambda made: self.to_diagnosis(f"{kind.name}-{made.id}", f"{kind.noun} added."),
+            beside=kind.fields,
+        )
+
+    def update(self, kind: Kind, item_id: int, form: FormData) -> Response:
+        """Change an item, unless it changed since the form was opened (then show what did)."""
+        item = kind.service.get(self.session, self.engagement.id, item_id)
+        return editing.edit(
+            self.session,
+            form,
+            item,
+            kind.update,
+            kind.fields,
+            lambda body: kind.service.update(self.session, item, body),
+            show=lambda state, status_code: self.form(kind, state, item_id, status_code),
+            done=lambda: self.to_diagnosis(f"{kind.name}-{item_id}", f"{kind.noun} saved."),
+            beside=kind.fields,
+        )
+
+    def delete(self, kind: Kind, item_id: int) -> Response:
+        """Delete an item nothing points at (else the page says what does)."""
+        item = kind.service.get(self.session, self.engagement.id, item_id)
+        return editing.delete(
+            self.session,
+            lambda: kind.service.delete(self.session, item),
+            refused=self.refused,
+            done=lambda: self.to_diagnosis("", f"{kind.noun} deleted."),
+        )
+
+
+# -- challenges --------------------------------------------------------------------------------
 
 
 @router.get("/engagements/{engagement_id}/challenges/new")
@@ -180,7 +267,7 @@ def new_challenge(
 ) -> Response:
     """The form that adds a challenge."""
     form = FormState.of({"priority": 2})
-    return _challenge_form(request, session, user, engagement, pages, form)
+    return _Call(request, session, user, engagement, pages).form(CHALLENGE, form)
 
 
 @router.post("/engagements/{engagement_id}/challenges")
@@ -193,17 +280,7 @@ def create_challenge(
     form: Form,
 ) -> Response:
     """Add a challenge, as POST /api/v1/engagements/{id}/challenges does."""
-    created, state = save_new(
-        session,
-        form,
-        ChallengeCreate,
-        CHALLENGE_FIELDS,
-        lambda body: challenge_service.create(session, engagement.id, body),
-    )
-    if created is None:
-        return _challenge_form(request, session, user, engagement, pages, state, status_code=422)
-    anchor = f"challenge-{created.id}"
-    return _to_diagnosis(request, pages, engagement.id, anchor, "Challenge added.")
+    return _Call(request, session, user, engagement, pages).create(CHALLENGE, form)
 
 
 @router.get("/engagements/{engagement_id}/challenges/{challenge_id}/edit")
@@ -216,11 +293,7 @@ def edit_challenge(
     pages: Templates,
 ) -> Response:
     """The form that changes a challenge (based on its current version)."""
-    challenge = challenge_service.get(session, engagement.id, challenge_id)
-    form = FormState.of(forms.snapshot(challenge, CHALLENGE_FIELDS), version=challenge.version)
-    return _challenge_form(
-        request, session, user, engagement, pages, form, challenge_id=challenge_id
-    )
+    return _Call(request, session, user, engagement, pages).edit_form(CHALLENGE, challenge_id)
 
 
 @router.post("/engagements/{engagement_id}/challenges/{challenge_id}/edit")
@@ -234,22 +307,7 @@ def update_challenge(
     form: Form,
 ) -> Response:
     """Change a challenge, unless it changed since the form was opened (then show what did)."""
-    challenge = challenge_service.get(session, engagement.id, challenge_id)
-    state, status_code = save_edit(
-        session,
-        form,
-        challenge,
-        ChallengeUpdate,
-        CHALLENGE_FIELDS,
-        lambda body: challenge_service.update(session, challenge, body),
-    )
-    if status_code:
-        return _challenge_form(
-            request, session, user, engagement, pages, state,
-            challenge_id=challenge_id, status_code=status_code,
-        )  # fmt: skip
-    anchor = f"challenge-{challenge_id}"
-    return _to_diagnosis(request, pages, engagement.id, anchor, "Challenge saved.")
+    return _Call(request, session, user, engagement, pages).update(CHALLENGE, challenge_id, form)
 
 
 @router.post("/engagements/{engagement_id}/challenges/{challenge_id}/delete")
@@ -262,43 +320,10 @@ def delete_challenge(
     pages: Templates,
 ) -> Response:
     """Delete a challenge no bottleneck points at (else the page says which do)."""
-    challenge = challenge_service.get(session, engagement.id, challenge_id)
-    try:
-        challenge_service.delete(session, challenge)
-    except AppError as exc:
-        session.rollback()
-        return _page(request, session, user, engagement, pages, problem=exc.detail,
-                     status_code=exc.status_code)  # fmt: skip
-    return _to_diagnosis(request, pages, engagement.id, "", "Challenge deleted.")
+    return _Call(request, session, user, engagement, pages).delete(CHALLENGE, challenge_id)
 
 
 # -- bottlenecks -------------------------------------------------------------------------------
-
-
-def _bottleneck_form(
-    request: Request,
-    session: Session,
-    user: User,
-    engagement: Engagement,
-    pages: Pages,
-    form: FormState,
-    *,
-    bottleneck_id: int | None = None,
-    status_code: int = 200,
-) -> Response:
-    base = f"/engagements/{engagement.id}/bottlenecks"
-    challenges, _ = challenge_service.list_challenges(session, engagement.id, limit=ALL, offset=0)
-    context = {
-        **workspace(session, user, engagement),
-        "form": form,
-        "editing": bottleneck_id is not None,
-        "action": f"{base}/{bottleneck_id}/edit" if bottleneck_id else base,
-        "challenge_options": [(str(c.id), c.title) for c in challenges],
-        "conditions": forms.options(FrameworkCondition),
-        "severities": [(str(s), f"{w} ({s} of 5)") for s, w in SEVERITY_WORDS.items()],
-        "statuses": forms.options(BottleneckStatus),
-    }
-    return pages.render(request, "diagnosis/bottleneck_form.html", context, status_code=status_code)
 
 
 @router.get("/engagements/{engagement_id}/bottlenecks/new")
@@ -312,7 +337,7 @@ def new_bottleneck(
 ) -> Response:
     """The form that adds a bottleneck (under a challenge, when one is named)."""
     defaults = {"challenge_id": challenge_id, "severity": 3, "status": BottleneckStatus.HYPOTHESIS}
-    return _bottleneck_form(request, session, user, engagement, pages, FormState.of(defaults))
+    return _Call(request, session, user, engagement, pages).form(BOTTLENECK, FormState.of(defaults))
 
 
 @router.post("/engagements/{engagement_id}/bottlenecks")
@@ -325,17 +350,7 @@ def create_bottleneck(
     form: Form,
 ) -> Response:
     """Add a bottleneck, as POST /api/v1/engagements/{id}/bottlenecks does."""
-    created, state = save_new(
-        session,
-        form,
-        BottleneckCreate,
-        BOTTLENECK_FIELDS,
-        lambda body: bottleneck_service.create(session, engagement.id, body),
-    )
-    if created is None:
-        return _bottleneck_form(request, session, user, engagement, pages, state, status_code=422)
-    anchor = f"bottleneck-{created.id}"
-    return _to_diagnosis(request, pages, engagement.id, anchor, "Bottleneck added.")
+    return _Call(request, session, user, engagement, pages).create(BOTTLENECK, form)
 
 
 @router.get("/engagements/{engagement_id}/bottlenecks/{bottleneck_id}/edit")
@@ -348,11 +363,7 @@ def edit_bottleneck(
     pages: Templates,
 ) -> Response:
     """The form that changes a bottleneck (based on its current version)."""
-    bottleneck = bottleneck_service.get(session, engagement.id, bottleneck_id)
-    form = FormState.of(forms.snapshot(bottleneck, BOTTLENECK_FIELDS), version=bottleneck.version)
-    return _bottleneck_form(
-        request, session, user, engagement, pages, form, bottleneck_id=bottleneck_id
-    )
+    return _Call(request, session, user, engagement, pages).edit_form(BOTTLENECK, bottleneck_id)
 
 
 @router.post("/engagements/{engagement_id}/bottlenecks/{bottleneck_id}/edit")
@@ -366,22 +377,8 @@ def update_bottleneck(
     form: Form,
 ) -> Response:
     """Change a bottleneck, unless it changed since the form was opened (then show what did)."""
-    bottleneck = bottleneck_service.get(session, engagement.id, bottleneck_id)
-    state, status_code = save_edit(
-        session,
-        form,
-        bottleneck,
-        BottleneckUpdate,
-        BOTTLENECK_FIELDS,
-        lambda body: bottleneck_service.update(session, bottleneck, body),
-    )
-    if status_code:
-        return _bottleneck_form(
-            request, session, user, engagement, pages, state,
-            bottleneck_id=bottleneck_id, status_code=status_code,
-        )  # fmt: skip
-    anchor = f"bottleneck-{bottleneck_id}"
-    return _to_diagnosis(request, pages, engagement.id, anchor, "Bottleneck saved.")
+    call = _Call(request, session, user, engagement, pages)
+    return call.update(BOTTLENECK, bottleneck_id, form)
 
 
 @router.post("/engagements/{engagement_id}/bottlenecks/{bottleneck_id}/delete")
@@ -394,11 +391,4 @@ def delete_bottleneck(
     pages: Templates,
 ) -> Response:
     """Delete a bottleneck no recommendation addresses (else the page says which do)."""
-    bottleneck = bottleneck_service.get(session, engagement.id, bottleneck_id)
-    try:
-        bottleneck_service.delete(session, bottleneck)
-    except AppError as exc:
-        session.rollback()
-        return _page(request, session, user, engagement, pages, problem=exc.detail,
-                     status_code=exc.status_code)  # fmt: skip
-    return _to_diagnosis(request, pages, engagement.id, "", "Bottleneck deleted.")
+    return _Call(request, session, user, engagement, pages).delete(BOTTLENECK, bottleneck_id)

@@ -13,9 +13,8 @@ from app.models import User
 from app.schemas.engagement import EngagementCreate, EngagementListQuery
 from app.services import access, directory, portfolio
 from app.services import engagements as service
-from app.services.errors import AppError
 from app.vocab import EngagementKind, Objective, Phase, Theme
-from app.web import forms
+from app.web import editing, forms
 from app.web.deps import StaffPage, Templates
 from app.web.forms import Form, FormState, choices, options
 
@@ -138,15 +137,13 @@ def create_engagement(
 ) -> Response:
     """Open an engagement (in scoping), as POST /api/v1/engagements does."""
     body, state = forms.parse(EngagementCreate, form)
-    if body is not None:
-        try:
-            engagement = service.create(session, body, creator=user)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-        else:
-            return pages.redirect(
-                request,
-                f"/engagements/{engagement.id}",
-                flash=f"Engagement {engagement.reference} opened.",
-            )
+    engagement, _ = editing.save(
+        session, state, body, lambda b: service.create(session, b, creator=user)
+    )
+    if engagement is not None:
+        return pages.redirect(
+            request,
+            f"/engagements/{engagement.id}",
+            flash=f"Engagement {engagement.reference} opened.",
+        )
     return _new_form(request, session, pages, state, 422)

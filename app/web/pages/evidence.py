@@ -18,15 +18,13 @@ from app.services import challenges as challenge_service
 from app.services import evidence as service
 from app.services.errors import AppError
 from app.vocab import EvidenceKind, Relation
-from app.web import forms
+from app.web import editing, forms
 from app.web.deps import DiagnosisEdit, DiagnosisPage, PageUser, Templates
 from app.web.forms import Form, FormState
 from app.web.pages.diagnosis_common import (
     ALL,
     all_evidence,
     all_recommendation_codes,
-    save_edit,
-    save_new,
     workspace,
 )
 from app.web.templating import Pages
@@ -203,16 +201,19 @@ def create_evidence(
     form: Form,
 ) -> Response:
     """Add evidence, as POST /api/v1/engagements/{id}/evidence does."""
-    created, state = save_new(
+    return editing.create(
         session,
         form,
         EvidenceCreate,
-        EVIDENCE_FIELDS,
         lambda body: service.create(session, engagement.id, body),
+        show=lambda state, status_code: _form(
+            request, session, user, engagement, pages, state, status_code=status_code
+        ),
+        done=lambda made: _to_register(
+            request, pages, engagement.id, f"evidence-{made.id}", "Evidence added."
+        ),
+        beside=EVIDENCE_FIELDS,
     )
-    if created is None:
-        return _form(request, session, user, engagement, pages, state, status_code=422)
-    return _to_register(request, pages, engagement.id, f"evidence-{created.id}", "Evidence added.")
 
 
 @router.get("/engagements/{engagement_id}/evidence/{evidence_id}/edit")
@@ -242,18 +243,20 @@ def update_evidence(
 ) -> Response:
     """Change evidence, unless it changed since the form was opened (then show what did)."""
     evidence = service.get(session, engagement.id, evidence_id)
-    state, status_code = save_edit(
+    return editing.edit(
         session,
         form,
         evidence,
         EvidenceUpdate,
         EVIDENCE_FIELDS,
         lambda body: service.update(session, evidence, body),
-    )
-    if status_code:
-        return _form(request, session, user, engagement, pages, state,
-                     evidence_id=evidence_id, status_code=status_code)  # fmt: skip
-    return _to_register(request, pages, engagement.id, f"evidence-{evidence_id}", "Evidence saved.")
+        show=lambda state, status_code: _form(request, session, user, engagement, pages, state,
+                                              evidence_id=evidence_id, status_code=status_code),
+        done=lambda: _to_register(
+            request, pages, engagement.id, f"evidence-{evidence_id}", "Evidence saved."
+        ),
+        beside=EVIDENCE_FIELDS,
+    )  # fmt: skip
 
 
 @router.post("/engagements/{engagement_id}/evidence/{evidence_id}/delete")

@@ -23,10 +23,9 @@ from app.schemas.follow_up import (
 from app.schemas.recommendation import RecommendationRead
 from app.services import access, engagements, recommendations
 from app.services import follow_up as service
-from app.services.errors import AppError
 from app.vocab import Implementation, Stage
 from app.vocab import Response as ClientResponse
-from app.web import forms
+from app.web import editing
 from app.web.deps import (
     FollowUpRecord,
     PageUser,
@@ -199,22 +198,19 @@ def record_update(
     recommendation = service.find_recommendation(
         session, engagement.id, recommendation_id, shared_only=access.shared_only(user)
     )
-    body, state = forms.parse(StatusUpdateCreate, form)
-    status_code = 422
-    if body is not None:
-        try:
-            service.record_update(session, recommendation, body, author=user)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-            status_code = exc.status_code
-        else:
-            return pages.redirect(
-                request,
-                follow_up_url(engagement.id, recommendation.id),
-                flash=f"Update of {recommendation.code} recorded.",
-            )
-    return _update_page(
-        request, session, pages, engagement, user, recommendation, state, status_code
+    return editing.create(
+        session,
+        form,
+        StatusUpdateCreate,
+        lambda body: service.record_update(session, recommendation, body, author=user),
+        show=lambda state, status_code: _update_page(
+            request, session, pages, engagement, user, recommendation, state, status_code
+        ),
+        done=lambda _: pages.redirect(
+            request,
+            follow_up_url(engagement.id, recommendation.id),
+            flash=f"Update of {recommendation.code} recorded.",
+        ),
     )
 
 
@@ -265,22 +261,19 @@ def create_indicator(
     recommendation = service.find_recommendation(
         session, engagement.id, recommendation_id, shared_only=False
     )
-    body, state = forms.parse(IndicatorCreate, form)
-    status_code = 422
-    if body is not None:
-        try:
-            indicator = service.create_indicator(session, recommendation, body)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-            status_code = exc.status_code
-        else:
-            return pages.redirect(
-                request,
-                follow_up_url(engagement.id, recommendation.id),
-                flash=f"Indicator “{indicator.name}” added to {recommendation.code}.",
-            )
-    return _indicator_page(
-        request, session, pages, engagement, user, recommendation, state, status_code
+    return editing.create(
+        session,
+        form,
+        IndicatorCreate,
+        lambda body: service.create_indicator(session, recommendation, body),
+        show=lambda state, status_code: _indicator_page(
+            request, session, pages, engagement, user, recommendation, state, status_code
+        ),
+        done=lambda indicator: pages.redirect(
+            request,
+            follow_up_url(engagement.id, recommendation.id),
+            flash=f"Indicator “{indicator.name}” added to {recommendation.code}.",
+        ),
     )
 
 
@@ -342,20 +335,25 @@ def record_measurement(
         session, engagement.id, recommendation_id, shared_only=access.shared_only(user)
     )
     indicator = service.get_indicator(session, recommendation, indicator_id)
-    body, state = forms.parse(MeasurementCreate, form)
-    status_code = 422
-    if body is not None:
-        try:
-            service.record_measurement(session, indicator, body, author=user)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-            status_code = exc.status_code
-        else:
-            return pages.redirect(
-                request,
-                follow_up_url(engagement.id, recommendation.id),
-                flash=f"Measurement of “{indicator.name}” recorded.",
-            )
-    return _measurement_page(
-        request, session, pages, engagement, user, recommendation, indicator_id, state, status_code
+    return editing.create(
+        session,
+        form,
+        MeasurementCreate,
+        lambda body: service.record_measurement(session, indicator, body, author=user),
+        show=lambda state, status_code: _measurement_page(
+            request,
+            session,
+            pages,
+            engagement,
+            user,
+            recommendation,
+            indicator_id,
+            state,
+            status_code,
+        ),
+        done=lambda _: pages.redirect(
+            request,
+            follow_up_url(engagement.id, recommendation.id),
+            flash=f"Measurement of “{indicator.name}” recorded.",
+        ),
     )

@@ -25,7 +25,7 @@ from app.services import engagements as engagement_service
 from app.services import missions as service
 from app.services.errors import AppError, InvalidInput
 from app.vocab import MissionKind, Role
-from app.web import forms
+from app.web import editing, forms
 from app.web.deps import MissionsEdit, MissionsPage, PageUser, Templates
 from app.web.forms import Form, FormState, options
 
@@ -155,6 +155,16 @@ def _form_page(
     )
 
 
+def _to_mission(
+    request: Request, pages: Templates, mission: Mission | None, flash: str
+) -> Response:
+    """Back to the mission log, at the mission saved."""
+    assert mission is not None
+    return pages.redirect(
+        request, f"{_base(mission.engagement_id)}#mission-{mission.id}", flash=flash
+    )
+
+
 @router.get("/engagements/{engagement_id}/missions")
 def mission_list(
     request: Request, session: DbSession, user: PageUser, engagement: MissionsPage, pages: Templates
@@ -192,15 +202,11 @@ def log_mission(
 ) -> Response:
     """Log a mission, as POST /api/v1/engagements/{id}/missions does."""
     body, state = _read(form, MissionCreate, update=False)
-    if body is not None:
-        try:
-            mission = service.create(session, engagement, body)
-        except AppError as exc:
-            _refuse(session, state, exc)
-        else:
-            return pages.redirect(
-                request, f"{_base(engagement.id)}#mission-{mission.id}", flash="Mission logged."
-            )
+    mission, _ = editing.save(
+        session, state, body, lambda b: service.create(session, engagement, b), refusal=_refuse
+    )
+    if mission is not None:
+        return _to_mission(request, pages, mission, "Mission logged.")
     return _form_page(request, session, pages, engagement, state, status_code=422)
 
 
@@ -237,15 +243,11 @@ def update_mission(
         return _form_page(
             request, session, pages, engagement, state, mission=mission, status_code=409
         )
-    if body is not None:
-        try:
-            mission = service.update(session, mission, body)
-        except AppError as exc:
-            _refuse(session, state, exc)
-        else:
-            return pages.redirect(
-                request, f"{_base(engagement.id)}#mission-{mission.id}", flash="Mission saved."
-            )
+    saved, _ = editing.save(
+        session, state, body, lambda b: service.update(session, mission, b), refusal=_refuse
+    )
+    if saved is not None:
+        return _to_mission(request, pages, saved, "Mission saved.")
     state.version, state.base = mission.version, current
     return _form_page(request, session, pages, engagement, state, mission=mission, status_code=422)
 

@@ -24,7 +24,7 @@ from app.services import engagements as service
 from app.services import milestones as milestone_service
 from app.services.errors import AppError, InvalidInput, TransitionBlocked
 from app.vocab import OPEN_PHASES, Objective, Phase, Theme
-from app.web import forms
+from app.web import editing, forms
 from app.web.deps import EngagementEdit, InternalPage, MilestonesEdit, PageUser, Templates
 from app.web.forms import Form, FormState, choices, options
 from app.web.pages import overview_view as view
@@ -225,18 +225,11 @@ def update_engagement(
     if stale:
         _mark_stale(session, state, stale, current, read.version)
         return _edit_form(request, session, pages, read, state, 409)
-    state.version, state.base = read.version, current
-    status_code = 422
-    if body is not None:
-        try:
-            service.update(session, engagement, body)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-            status_code = exc.status_code
-        else:
-            return pages.redirect(
-                request, f"/engagements/{engagement.id}", flash="Engagement saved."
-            )
+    _, status_code = editing.save(
+        session, state, body, lambda b: service.update(session, engagement, b)
+    )
+    if not status_code:
+        return pages.redirect(request, f"/engagements/{engagement.id}", flash="Engagement saved.")
     return _edit_form(
         request, session, pages, service.read(session, engagement.id), state, status_code
     )
@@ -323,18 +316,11 @@ def replace_team(
     if stale:
         _mark_stale(session, state, stale, current, read.version)
         return _render(request, session, pages, user, engagement, Outcome(409, team=state))
-    state.version, state.base = read.version, current
-    status_code = 422
-    if body is not None:
-        try:
-            service.replace_team(session, engagement, body.user_ids)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-            status_code = exc.status_code
-        else:
-            return pages.redirect(
-                request, f"/engagements/{engagement.id}#team", flash="Team saved."
-            )
+    _, status_code = editing.save(
+        session, state, body, lambda b: service.replace_team(session, engagement, b.user_ids)
+    )
+    if not status_code:
+        return pages.redirect(request, f"/engagements/{engagement.id}#team", flash="Team saved.")
     return _render(
         request, session, pages, user, engagement, Outcome(status_code, team=state, failed=state)
     )
@@ -354,17 +340,15 @@ def add_milestone(
 ) -> Response:
     """Add a milestone, as POST .../milestones does."""
     body, state = forms.parse(MilestoneCreate, form, fields=("title", "due_date"))
-    if body is not None:
-        try:
-            milestone = milestone_service.create(session, engagement, body)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-        else:
-            return pages.redirect(
-                request,
-                f"/engagements/{engagement.id}#milestone-{milestone.id}",
-                flash=f"Milestone “{milestone.title}” added.",
-            )
+    milestone, _ = editing.save(
+        session, state, body, lambda b: milestone_service.create(session, engagement, b)
+    )
+    if milestone is not None:
+        return pages.redirect(
+            request,
+            f"/engagements/{engagement.id}#milestone-{milestone.id}",
+            flash=f"Milestone “{milestone.title}” added.",
+        )
     return _render(
         request, session, pages, user, engagement, Outcome(422, milestone=state, failed=state)
     )

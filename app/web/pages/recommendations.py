@@ -19,9 +19,8 @@ from app.services import access, engagements
 from app.services import bottlenecks as bottleneck_service
 from app.services import evidence as evidence_service
 from app.services import recommendations as service
-from app.services.errors import AppError
 from app.vocab import Horizon, Instrument, Priority, Stage
-from app.web import forms
+from app.web import editing, forms
 from app.web.deps import PageUser, RecommendationsEdit, RecommendationsPage, Templates
 from app.web.forms import Form, FormState, options
 
@@ -160,21 +159,16 @@ def create_recommendation(
     form: Form,
 ) -> Response:
     """Add a draft recommendation, as POST /api/v1/engagements/{id}/recommendations does."""
-    body, state = forms.parse(RecommendationCreate, form)
-    status_code = 422
-    if body is not None:
-        try:
-            recommendation = service.create(session, engagement, body)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-            status_code = exc.status_code
-        else:
-            return pages.redirect(
-                request,
-                cards_url(engagement.id, recommendation.id),
-                flash=f"Recommendation {recommendation.code} added as a draft.",
-            )
-    return _form_page(request, session, pages, engagement, state, None, status_code)
+    return editing.create(
+        session,
+        form,
+        RecommendationCreate,
+        lambda body: service.create(session, engagement, body),
+        show=lambda state, status_code: _form_page(
+            request, session, pages, engagement, state, None, status_code
+        ),
+        done=lambda made: _to_card(request, pages, made, "added as a draft"),
+    )
 
 
 @router.get(BASE + "/{recommendation_id}/edit")
@@ -226,26 +220,19 @@ def save_recommendation(
     """Save the card, as PATCH does; a form based on an older version shows what changed
     since (409) and saves nothing, so that saving it again reapplies it knowingly."""
     recommendation = service.get(session, engagement.id, recommendation_id)
-    current = forms.snapshot(recommendation, FIELDS)
-    body, state = forms.parse(RecommendationUpdate, form, fields=FIELDS, update=True)
-    stale = forms.rebase(form, state, current, recommendation.version)
-    if stale:
-        state.stale = _explained(stale, _bottlenecks(session, engagement.id))
-        return _form_page(request, session, pages, engagement, state, recommendation, 409)
-    status_code = 422
-    if body is not None:
-        try:
-            service.update(session, recommendation, body)
-        except AppError as exc:
-            forms.refuse(session, state, exc)
-            status_code = exc.status_code
-        else:
-            return pages.redirect(
-                request,
-                cards_url(engagement.id, recommendation.id),
-                flash=f"Recommendation {recommendation.code} saved.",
-            )
-    return _form_page(request, session, pages, engagement, state, recommendation, status_code)
+    return editing.edit(
+        session,
+        form,
+        recommendation,
+        RecommendationUpdate,
+        FIELDS,
+        lambda body: service.update(session, recommendation, body),
+        show=lambda state, status_code: _form_page(
+            request, session, pages, engagement, state, recommendation, status_code
+        ),
+        done=lambda: _to_card(request, pages, recommendation, "saved"),
+        explain=lambda stale: _explained(stale, _bottlenecks(session, engagement.id)),
+    )
 
 
 def _move(
@@ -261,9 +248,16 @@ def _move(
     what may not be done, as an error page)."""
     recommendation = service.get(session, engagement.id, recommendation_id)
     service.update(session, recommendation, RecommendationUpdate(stage=stage))
+    return _to_card(request, pages, recommendation, done)
+
+
+def _to_card(
+    request: Request, pages: Templates, recommendation: Recommendation, done: str
+) -> Response:
+    """Back to the recommendation's card, saying what was `done` to it."""
     return pages.redirect(
         request,
-        cards_url(engagement.id, recommendation.id),
+        cards_url(recommendation.engagement_id, recommendation.id),
         flash=f"Recommendation {recommendation.code} {done}.",
     )
 
