@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import Select, event, insert, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app import clock
@@ -204,6 +204,20 @@ def list_entries(
     offset: int,
 ) -> tuple[Sequence[AuditEntry], int]:
     """Audit entries, newest first, filtered by engagement, entity type or actor."""
+    stmt = entries_query(engagement_id=engagement_id, entity_type=entity_type, actor_id=actor_id)
+    return paginate(session, stmt, limit=limit, offset=offset)
+
+
+def latest_entries(session: Session, *, engagement_id: int, limit: int) -> Sequence[AuditEntry]:
+    """The newest `limit` entries of an engagement's trail, without counting them all."""
+    stmt = entries_query(engagement_id=engagement_id, entity_type=None, actor_id=None)
+    return session.scalars(stmt.limit(limit)).all()
+
+
+def entries_query(
+    *, engagement_id: int | None, entity_type: str | None, actor_id: int | None
+) -> Select[AuditEntry]:
+    """Audit entries, newest first, filtered by engagement, entity type or actor."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
     if engagement_id is not None:
         stmt = stmt.where(AuditEntry.engagement_id == engagement_id)
@@ -211,4 +225,4 @@ def list_entries(
         stmt = stmt.where(AuditEntry.entity_type == entity_type)
     if actor_id is not None:
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
-    return paginate(session, stmt, limit=limit, offset=offset)
+    return stmt

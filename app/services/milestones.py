@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.models import Engagement, Milestone
@@ -14,12 +14,22 @@ def list_milestones(
     session: Session, engagement: Engagement, *, limit: int, offset: int
 ) -> tuple[Sequence[Milestone], int]:
     """The engagement's milestones, soonest due first."""
-    stmt = (
+    return paginate(session, _of(engagement), limit=limit, offset=offset)
+
+
+def first_milestones(
+    session: Session, engagement: Engagement, *, limit: int
+) -> Sequence[Milestone]:
+    """The engagement's first `limit` milestones, soonest due first, without counting them."""
+    return session.scalars(_of(engagement).limit(limit)).all()
+
+
+def _of(engagement: Engagement) -> Select[Milestone]:
+    return (
         select(Milestone)
         .where(Milestone.engagement_id == engagement.id)
         .order_by(Milestone.due_date, Milestone.id)
     )
-    return paginate(session, stmt, limit=limit, offset=offset)
 
 
 def get(session: Session, engagement: Engagement, milestone_id: int) -> Milestone:

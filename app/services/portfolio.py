@@ -401,8 +401,9 @@ def risks_by_engagement(
     """Why each of `engagement_ids` is at risk, by the portfolio's rules (absent: it is not)."""
     if not engagement_ids:
         return {}
+    # In no order: SQLite would otherwise walk the whole reference index to avoid a sort.
     rows = session.connection().execute(
-        _summary_rows([Engagement.id.in_(list(engagement_ids))], today)
+        _summary_rows([Engagement.id.in_(list(engagement_ids))], today).order_by(None)
     )
     _, at_risk = _per_engagement(rows, today)
     return {item["engagement_id"]: item["reasons"] for item in at_risk["items"]}

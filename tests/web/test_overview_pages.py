@@ -347,6 +347,48 @@ def test_add_and_complete_a_milestone(db: Session, web_as: WebAs) -> None:
     assert "Completed</span> on" in web.get(f"/engagements/{engagement.id}").text
 
 
+def test_htmx_completes_a_milestone_in_place(db: Session, web_as: WebAs) -> None:
+    lead, engagement = _team(db)
+    milestone = make_milestone(db, engagement, title="Inline one", due_date=date(2027, 1, 1))
+    db.commit()
+    web = web_as(lead)
+    page = web.get(f"/engagements/{engagement.id}").text
+    assert f'hx-post="/engagements/{engagement.id}/milestones/{milestone.id}/complete"' in page
+
+    answer = web.client.post(
+        f"/engagements/{engagement.id}/milestones/{milestone.id}/complete",
+        data={"version": milestone.version},
+        headers={"HX-Request": "true", "X-CSRF-Token": web.csrf},
+        follow_redirects=False,
+    )
+
+    # The page as it now is, from which htmx takes the milestones section (hx-select).
+    assert answer.status_code == 200
+    section = answer.text.split('id="milestones"')[1].split("</section>")[0]
+    row = section.split(f'id="milestone-{milestone.id}"')[1].split("</tr>")[0]
+    assert "Completed</span> on" in row
+    db.expire_all()
+    assert db.get(Milestone, milestone.id).completed_on == clock.today()  # type: ignore[union-attr]
+
+
+def test_stale_htmx_completion_reloads_the_page_and_changes_nothing(
+    db: Session, web_as: WebAs
+) -> None:
+    lead, engagement = _team(db)
+    milestone = make_milestone(db, engagement, title="Stale inline", due_date=date(2027, 1, 1))
+    db.commit()
+    web = web_as(lead)
+    answer = web.client.post(
+        f"/engagements/{engagement.id}/milestones/{milestone.id}/complete",
+        data={"version": milestone.version + 1},
+        headers={"HX-Request": "true", "X-CSRF-Token": web.csrf},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 204 and answer.headers["HX-Refresh"] == "true"
+    db.expire_all()
+    assert db.get(Milestone, milestone.id).completed_on is None  # type: ignore[union-attr]
+
+
 def test_milestone_errors_are_shown_beside_the_fields(db: Session, web_as: WebAs) -> None:
     lead, engagement = _team(db)
     answer = web_as(lead).post(

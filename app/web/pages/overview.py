@@ -93,14 +93,7 @@ def _recent(
 ) -> tuple[Sequence[AuditEntry], dict[int, str]]:
     """The last entries of the audit trail (the query of GET /audit?engagement_id=), and the
     names of the people they and the lead name."""
-    entries, _ = audit.list_entries(
-        session,
-        engagement_id=engagement.id,
-        entity_type=None,
-        actor_id=None,
-        limit=RECENT,
-        offset=0,
-    )
+    entries = audit.latest_entries(session, engagement_id=engagement.id, limit=RECENT)
     people = view.people_in(view.recorded_fields(entries)) | ({lead} if lead else set())
     return entries, directory.user_names(session, people)
 
@@ -118,9 +111,7 @@ def _render(
     read = service.read(session, engagement.id)
     can_write = access.can_write(session, user, engagement)
     members = service.members(session, engagement)
-    milestones, _ = milestone_service.list_milestones(
-        session, engagement, limit=MILESTONES_SHOWN, offset=0
-    )
+    milestones = milestone_service.first_milestones(session, engagement, limit=MILESTONES_SHOWN)
     lead = read.lead_consultant_id
     entries, names = _recent(session, engagement, lead)
     blocked = [(p, view.problem_link(engagement.id, p)) for p in outcome.blocked]
@@ -372,11 +363,16 @@ def complete_milestone(
 ) -> Response:
     """Mark a milestone completed today, as PATCH .../milestones/{id} does."""
     milestone = milestone_service.get(session, engagement, milestone_id)
+    partial = bool(request.headers.get("hx-request"))
     if _stale_version(form, milestone.version):
+        if partial:  # the whole page again, with the notice (htmx swaps no 409 in place)
+            return Response(status_code=204, headers={"HX-Refresh": "true"})
         return _render(
             request, session, pages, user, engagement, Outcome(409, notice=STALE_MILESTONE)
         )
     milestone_service.update(session, milestone, MilestoneUpdate(completed_on=clock.today()))
+    if partial:  # htmx takes the milestones section of the page and swaps it in place
+        return _render(request, session, pages, user, engagement)
     return pages.redirect(
         request,
         f"/engagements/{engagement.id}#milestone-{milestone.id}",

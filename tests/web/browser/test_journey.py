@@ -229,3 +229,23 @@ def test_log_a_mission_with_the_keyboard_alone(
     row = _one(demo_server, "SELECT kind, start_date FROM missions WHERE title = :t", t=title)
     assert row is not None and row.kind == "desk_research"
     assert str(row.start_date).startswith("2026-11-25")
+
+
+def test_a_milestone_is_completed_in_place(
+    consultant_page: Any, demo_server: DemoServer, wallonia_id: int
+) -> None:
+    """htmx: the milestones section is swapped in place; the page is not loaded again."""
+    page = consultant_page
+    title = f"Inline milestone {uuid.uuid4().hex[:6]}"
+    page.goto(f"/engagements/{wallonia_id}")
+    page.fill("#field-title", title)
+    page.fill("#field-due_date", "2027-03-01")
+    _submit(page, "Add milestone")
+    page.evaluate("() => { window.__same_page = true; }")
+    row = page.locator("tr", has_text=title)
+    row.get_by_role("button", name=re.compile("^Mark completed")).click()
+    page.locator("tr", has_text=title).locator(".badge.ok").wait_for()
+    assert page.evaluate("() => window.__same_page === true"), "the page was loaded again"
+    done = _one(demo_server, "SELECT completed_on FROM milestones WHERE title = :t", t=title)
+    assert done.completed_on is not None
+    assert_accessible(page)
