@@ -35,6 +35,7 @@ from tests.factories import (
     make_indicator,
     make_milestone,
     make_mission,
+    make_partnership,
     make_recommendation,
     make_region,
     make_report,
@@ -202,6 +203,9 @@ def world(db: Session) -> World:
         "milestone_id": make_milestone(db, engagement, title=HOSTILE).id,
         "report_id": report.id,
         "indicator_id": make_indicator(db, recommendation).id,
+        "user_id": users["other_consultant"].id,
+        "region_id": other_region.id,
+        "partnership_id": make_partnership(db).id,
     }
     db.commit()
     return World(engagement, users, ids)

@@ -140,8 +140,16 @@ def test_consultant_walks_an_engagement(
         assert_accessible(page)
 
 
-def test_readiness_blocks_then_allows_a_move(consultant_page: Any, demo_server: DemoServer) -> None:
-    """On an engagement opened in the browser: scoping → diagnosis needs a challenge."""
+def _phase(server: DemoServer, reference: str) -> str:
+    row = _one(server, "SELECT phase FROM engagements WHERE reference = :r", r=reference)
+    return str(row.phase)
+
+
+def test_walk_an_engagement_from_scoping_to_reporting(
+    consultant_page: Any, demo_server: DemoServer
+) -> None:
+    """An engagement opened in the browser, walked to reporting: the readiness check blocks
+    each move until what it names is done, then allows it."""
     page = consultant_page
     reference = f"JOURNEY-{uuid.uuid4().hex[:6].upper()}"
     page.goto("/engagements/new")
@@ -153,23 +161,70 @@ def test_readiness_blocks_then_allows_a_move(consultant_page: Any, demo_server: 
     base = re.sub(r"[#?].*$", "", page.url)
     assert re.search(r"/engagements/\d+$", base)
 
-    # The check is shown before the buttons: not ready, and why.
+    # Scoping -> diagnosis: blocked (no challenge) until a challenge exists. The check is
+    # shown before the buttons: not ready, and why.
     assert page.get_by_text("Not ready").count() == 1
     assert_accessible(page)
     _submit(page, "Move to Diagnosis")
     assert page.get_by_text("challenge", exact=False).count() >= 1
-    row = _one(demo_server, "SELECT phase FROM engagements WHERE reference = :r", r=reference)
-    assert row.phase == "scoping"
-
-    page.goto(base.replace("http://", "").split("/", 1)[0] and f"{base}/challenges/new")
+    assert _phase(demo_server, reference) == "scoping"
+    page.goto(f"{base}/challenges/new")
     page.fill("#field-title", "A first challenge")
     page.select_option("#field-priority", "2")
     _submit(page, "Add challenge")
     page.goto(base)
     assert page.get_by_text("Nothing blocks the move to Diagnosis").count() == 1
     _submit(page, "Move to Diagnosis")
-    row = _one(demo_server, "SELECT phase FROM engagements WHERE reference = :r", r=reference)
-    assert row.phase == "diagnosis"
+    assert _phase(demo_server, reference) == "diagnosis"
+
+    # Diagnosis -> recommendations: a confirmed bottleneck needs supporting evidence.
+    page.goto(f"{base}/bottlenecks/new")
+    page.fill("#field-title", "A confirmed bottleneck")
+    page.select_option("#field-challenge_id", label="A first challenge")
+    page.select_option("#field-framework_condition", "knowledge_skills")
+    page.select_option("#field-severity", "3")
+    page.select_option("#field-status", "confirmed")
+    _submit(page, "Add bottleneck")
+    page.goto(base)
+    assert page.get_by_text("Not ready").count() == 1
+    assert_accessible(page)
+    page.goto(f"{base}/evidence/new")
+    page.select_option("#field-kind", "publication")
+    page.fill("#field-title", "A study that supports it")
+    page.fill("#field-source", "Regional yearbook")
+    _submit(page, "Add evidence")
+    evidence = _one(
+        demo_server,
+        "SELECT e.id AS id, b.id AS bottleneck FROM evidence e JOIN bottlenecks b"
+        " ON b.engagement_id = e.engagement_id WHERE e.title = :t AND b.title = :b"
+        " ORDER BY e.id DESC LIMIT 1",
+        t="A study that supports it",
+        b="A confirmed bottleneck",
+    )
+    page.goto(f"{base}/evidence")
+    entry = page.locator(f"#evidence-{evidence.id}")
+    entry.locator("details.link-evidence > summary").click()
+    page.select_option(f"#link-{evidence.id}-target", f"bottleneck:{evidence.bottleneck}")
+    page.select_option(f"#link-{evidence.id}-relation", "supports")
+    with page.expect_navigation():
+        entry.get_by_role("button", name="Link evidence").click()
+    page.goto(base)
+    assert page.get_by_text("Nothing blocks the move to Recommendations").count() == 1
+    _submit(page, "Move to Recommendations")
+    assert _phase(demo_server, reference) == "recommendations"
+
+    # Recommendations -> reporting: a recommendation addressing the bottleneck, with an actor.
+    page.goto(f"{base}/recommendations/new")
+    page.fill("#field-title", "Train the cluster managers")
+    page.fill("#field-responsible_actor", "Regional agency")
+    page.select_option("#field-instrument", "skills")
+    page.get_by_label(re.compile("A confirmed bottleneck")).check()
+    _submit(page, "Add recommendation")
+    page.goto(base)
+    assert page.get_by_text("Nothing blocks the move to Reporting").count() == 1
+    _submit(page, "Move to Reporting")
+    assert _phase(demo_server, reference) == "reporting"
+    assert_accessible(page)
 
 
 def test_render_a_draft_briefing_and_download_it(
