@@ -66,6 +66,13 @@ class PlanItem:
 
 
 @dataclass(frozen=True)
+class CountBar:
+    label: str
+    value: float  # a count, or a percentage when the chart is drawn with percent=True
+    note: str = ""  # written after the value, e.g. "3 of 5"
+
+
+@dataclass(frozen=True)
 class IndicatorBar:
     label: str
     value: float
@@ -171,17 +178,19 @@ def _line(x1: float, y1: float, x2: float, y2: float, stroke: str, width: float 
     )
 
 
-def _svg(height: float, title: str, desc: Sequence[str], body: Sequence[str]) -> Markup:
+def _svg(
+    height: float, title: str, desc: Sequence[str], body: Sequence[str], width: float = WIDTH
+) -> Markup:
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_n(height)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
         f'width="100%" role="img" font-family="{FONT}" fill="{INK}">'
     )
     parts = [head, f"<title>{escape(title)}</title>", f"<desc>{escape(' '.join(desc))}</desc>"]
     return Markup("\n".join([*parts, *body, "</svg>"]))
 
 
-def _heading(title: str) -> list[str]:
-    return [_text(0, 16, _fit(title, WIDTH, 14, bold=True), size=14, fill=NAVY, bold=True)]
+def _heading(title: str, width: float = WIDTH) -> list[str]:
+    return [_text(0, 16, _fit(title, width, 14, bold=True), size=14, fill=NAVY, bold=True)]
 
 
 def _legend(y: float, lead: str, items: Sequence[tuple[str, str]]) -> tuple[list[str], float]:
@@ -400,3 +409,38 @@ def _indicator_text(bar: IndicatorBar, middle: float) -> list[str]:
     if benchmark:
         parts.append(_text(IND_TEXT, middle + 12, benchmark, size=10.5, fill=MUTED))
     return parts
+
+
+# --- counts and shares (web dashboards) ---------------------------------------------------------
+
+# Narrower than a report column: two of these side by side on a page keep legible text.
+BAR_CHART_WIDTH, BAR_TOP, BAR_ROW, BAR_HEIGHT, BAR_X, BAR_WIDTH = 440, 34, 30, 18, 150, 180
+
+
+def bar_chart(bars: Sequence[CountBar], *, title: str, percent: bool = False) -> Markup:
+    """One plain bar per label, its value (and note) written after it; with `percent`, values
+    are shares out of 100 on a 0-100 scale, else counts scaled to the largest."""
+    title = _clean(title)
+    if not bars:
+        return _no_data(title)
+    finite = [bar.value if math.isfinite(bar.value) and bar.value > 0 else 0.0 for bar in bars]
+    scale = BAR_WIDTH / (100.0 if percent else max(1.0, *finite))
+    body, desc = _heading(title, BAR_CHART_WIDTH), []
+    for index, (bar, value) in enumerate(zip(bars, finite, strict=True)):
+        middle = BAR_TOP + index * BAR_ROW + BAR_ROW / 2
+        body += _label(bar.label, 0, middle, BAR_X - 10, size=11)
+        if percent:  # the track shows where 100 % is
+            body.append(_rect(BAR_X, middle - BAR_HEIGHT / 2, BAR_WIDTH, BAR_HEIGHT, BAND))
+        width = min(value, 100.0) * scale if percent else value * scale
+        if width > 0:
+            body.append(_rect(BAR_X, middle - BAR_HEIGHT / 2, width, BAR_HEIGHT, VALUE))
+        shown = f"{_number(bar.value)}{' %' if percent else ''}" if math.isfinite(bar.value) else ""
+        note = _clean(bar.note)
+        text = " ".join(t for t in (shown, f"({note})" if note else "") if t)
+        x = (BAR_X + BAR_WIDTH if percent else BAR_X + width) + 5
+        body.append(_text(x, middle + 4, _fit(text, BAR_CHART_WIDTH - x, 11), size=11,
+                          bold=True, fill=NAVY))  # fmt: skip
+        desc.append(f"{_clean(bar.label)}: {shown or 'no value'}{f' ({note})' if note else ''}.")
+    bottom = BAR_TOP + len(bars) * BAR_ROW
+    body.append(_line(BAR_X, BAR_TOP, BAR_X, bottom, OUTLINE))
+    return _svg(bottom + 6, title, desc, body, width=BAR_CHART_WIDTH)

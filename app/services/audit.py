@@ -28,15 +28,17 @@ from app.models import (
     MissionConsultant,
     PhaseChange,
     RecommendationBottleneck,
+    WebSession,
 )
 from app.models.base import Base
 from app.services.common import paginate
 
-# Not audited: the trail itself, throttling records, and the phase history (its own log; the
-# engagement's "transition" entry records each step).
-_SKIPPED: tuple[type[Base], ...] = (AuditEntry, LoginFailure, PhaseChange)
+# Not audited: the trail itself, throttling records, browser sign-ins (their rows hold token
+# hashes), and the phase history (its own log; the engagement's "transition" entry records each
+# step).
+_SKIPPED: tuple[type[Base], ...] = (AuditEntry, LoginFailure, PhaseChange, WebSession)
 _META_FIELDS = frozenset({"id", "version", "created_at", "updated_at"})
-_REDACTED_FIELDS = frozenset({"password_hash"})
+_REDACTED_FIELDS = frozenset({"password_hash", "token_hash"})
 _BULKY_FIELDS = frozenset({"pdf", "snapshot"})
 
 # link row class -> (parent entity type, parent id column, field name on the parent, value column)

@@ -1,4 +1,4 @@
-"""The short lists that forms choose from: clients and consultants."""
+"""The short lists that forms choose from: clients and consultants; names and references."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Partnership, Region, User
+from app.models import Engagement, Partnership, Region, User
 from app.vocab import Role
 
 
@@ -47,3 +47,14 @@ def user_names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
     return {id_: name for id_, name in rows}
+
+
+def engagement_references(session: Session, engagement_ids: Iterable[int]) -> dict[int, str]:
+    """The references of these engagements, by id."""
+    ids = set(engagement_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Engagement.id, Engagement.reference).where(Engagement.id.in_(ids))
+    )
+    return {id_: reference for id_, reference in rows}

@@ -135,6 +135,50 @@ def collect(session: Session, *, today: date) -> list[Digest]:
     ]
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A pending response `collect` reminds one person of, with the ids a page links to."""
+
+    engagement_id: int
+    recommendation_id: int
+    item: PendingResponse
+
+
+def pending_responses_of(session: Session, user_id: int, *, today: date) -> list[Waiting]:
+    """The responses `collect` would remind this person of as pending (the same rule), oldest
+    shared first (an unknown sharing date last)."""
+    stmt = _pending_responses(today).where(User.id == user_id)
+    rows = session.execute(
+        stmt.add_columns(
+            Engagement.id.label("engagement_id"), Recommendation.id.label("recommendation_id")
+        )
+    )
+    waiting = [
+        Waiting(
+            r.engagement_id,
+            r.recommendation_id,
+            PendingResponse(
+                engagement_reference=r.reference,
+                engagement_title=r.engagement_title,
+                code=r.code,
+                title=r.title,
+                shared_at=r.shared_at,
+                days_pending=(today - r.shared_at.date()).days if r.shared_at else None,
+            ),
+        )
+        for r in rows
+    ]
+    return sorted(waiting, key=_oldest_first)
+
+
+def _oldest_first(w: Waiting) -> tuple[bool, datetime, str, int, str]:
+    shared = w.item.shared_at
+    # Rows with no date are compared only with each other (the first item sorts them last).
+    known = shared if shared is not None else datetime.min
+    reference, code = w.item.engagement_reference, w.item.code
+    return (shared is None, known, reference, len(code), code)
+
+
 def _overdue_milestones(today: date) -> Select[str, str, str, str, str, date]:
     # The team of each engagement: its members and its lead (a lead is a member too, normally;
     # the union covers one who is not, and removes the duplicate when they are).

@@ -129,6 +129,7 @@ def role_page(*roles: Role) -> Callable[..., User]:
 StaffPage = Annotated[User, Depends(role_page(Role.CONSULTANT, Role.ADMIN))]
 OverseerPage = Annotated[User, Depends(role_page(Role.MONITOR, Role.ADMIN))]
 AdminPage = Annotated[User, Depends(role_page(Role.ADMIN))]
+StakeholderPage = Annotated[User, Depends(role_page(Role.STAKEHOLDER))]
 
 
 def page_engagement(section: Section, *, write: bool) -> Callable[..., Engagement]:

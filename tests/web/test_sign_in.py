@@ -242,3 +242,17 @@ def test_failures_on_the_sign_in_page_throttle_the_api(browser: TestClient, alic
         "/api/v1/auth/token", data={"username": "alice@example.org", "password": PASSWORD}
     )
     assert api.status_code == 429
+
+
+def test_sign_ins_leave_no_token_in_the_audit_trail(
+    browser: TestClient, alice: User, db: Session
+) -> None:
+    from app.models import AuditEntry
+
+    sign_in_form(browser, "alice@example.org", PASSWORD)
+    browser.post(
+        "/logout", data={"csrf_token": csrf_in(browser.get("/engagements/new").text) or ""}
+    )
+    db.expire_all()
+    entries = db.scalars(select(AuditEntry)).all()
+    assert not [e for e in entries if e.entity_type == "web_session" or "token_hash" in e.changes]

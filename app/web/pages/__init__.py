@@ -3,13 +3,17 @@
 from fastapi import APIRouter
 
 from app.web.pages import (
+    admin,
     auth,
     diagnosis,
     engagements,
     evidence,
     follow_up,
+    library,
     missions,
     overview,
+    portal,
+    portfolio,
     recommendations,
     reports,
 )
@@ -24,4 +28,8 @@ ROUTERS: list[APIRouter] = [
     follow_up.router,
     missions.router,
     reports.router,
+    portal.router,
+    portfolio.router,
+    library.router,
+    admin.router,
 ]
