@@ -137,3 +137,48 @@ def test_segments_cut_at_the_ranges_and_skip_bad_ones() -> None:
     ]
     assert segments(None, []) == []
     assert segments("é😀x", [(1, 2)]) == [("é", False), ("😀", True), ("x", False)]
+
+
+def test_similar_recommendations_beside_a_bottleneck(db: Session, web_as: object) -> None:
+    """Staff see, beside each bottleneck of the diagnosis, the shared recommendations of other
+    engagements like it: as a page, or as the list alone for htmx."""
+    consultant = make_user(db, role=Role.CONSULTANT)
+    mine = make_engagement(db, lead_consultant_id=consultant.id)
+    bottleneck = make_bottleneck(
+        db,
+        mine,
+        title="Venture capital scarce for cluster scale-ups",
+        framework_condition=FrameworkCondition.ACCESS_TO_FINANCE,
+    )
+    other = make_engagement(db)
+    theirs = make_bottleneck(
+        db,
+        other,
+        title="Scale-ups lack venture capital",
+        framework_condition=FrameworkCondition.ACCESS_TO_FINANCE,
+    )
+    make_recommendation(
+        db,
+        other,
+        bottlenecks=[theirs],
+        title="A <b>venture</b> capital co-investment fund",
+        stage=Stage.SHARED,
+        shared_at=SHARED_AT,
+    )
+    make_recommendation(
+        db, other, bottlenecks=[theirs], title="Draft venture capital idea", stage=Stage.DRAFT
+    )
+    db.commit()
+    client: WebClient = web_as(consultant)  # type: ignore[operator]
+    diagnosis = client.get(f"/engagements/{mine.id}/diagnosis").text
+    url = f"/engagements/{mine.id}/bottlenecks/{bottleneck.id}/similar"
+    assert f'hx-get="{url}"' in diagnosis and f'href="{url}"' in diagnosis
+
+    page = client.get(url)
+    assert page.status_code == 200 and "<html" in page.text
+    assert "co-investment fund" in page.text and "&lt;b&gt;" in page.text
+    assert "<b>venture" not in page.text
+    assert "Draft venture capital idea" not in page.text
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "co-investment fund" in fragment.text

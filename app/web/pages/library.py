@@ -11,12 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from app.api.deps import PathId
 from app.db import DbSession
 from app.schemas.library import LibraryQuery
+from app.services import bottlenecks
 from app.services import library as service
 from app.services.library import MAX_MATCHES
 from app.vocab import FrameworkCondition, Instrument, Role, Theme
-from app.web.deps import PageUser, Templates
+from app.web.deps import DiagnosisPage, PageUser, Templates
 from app.web.forms import options
 from app.web.pages.recommendations import HORIZONS
 
@@ -95,3 +97,32 @@ def library(
             "horizons": HORIZONS,
         },
     )
+
+
+SIMILAR_SHOWN = 5
+
+
+@router.get("/engagements/{engagement_id}/bottlenecks/{bottleneck_id}/similar")
+def similar_recommendations(
+    request: Request,
+    session: DbSession,
+    engagement: DiagnosisPage,
+    bottleneck_id: PathId,
+    pages: Templates,
+) -> Response:
+    """Shared recommendations of other engagements like a bottleneck, as GET
+    /api/v1/engagements/{id}/bottlenecks/{bid}/similar-recommendations: a page of its own, or
+    (htmx, from the diagnosis page) the list alone, shown beside the bottleneck."""
+    bottleneck = bottlenecks.get(session, engagement.id, bottleneck_id)
+    results = service.similar(session, engagement.id, bottleneck_id, limit=SIMILAR_SHOWN, offset=0)
+    partial = bool(request.headers.get("hx-request"))
+    context = {
+        "nav": "engagements",
+        "engagement_id": engagement.id,
+        "bottleneck": bottleneck,
+        "items": [(item, segments(item.snippet, item.highlights)) for item in results.items],
+        "horizons": HORIZONS,
+        "level": 5 if partial else 2,
+    }
+    template = "library/_similar.html" if partial else "library/similar.html"
+    return pages.render(request, template, context)
