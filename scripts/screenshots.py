@@ -22,7 +22,10 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402  (Pillow: WeasyPrint's)
 
 from tests.web.browser.helpers import (  # noqa: E402
+    ADMIN,
     CONSULTANT,
+    MONITOR,
+    STAKEHOLDER,
     WALLONIA,
     BrowserMissing,
     DemoServer,
@@ -87,6 +90,19 @@ def take_all(server: DemoServer, browser: Any, out: Path) -> bool:
     page.set_viewport_size(PHONE)
     ok &= shoot(page, "/engagements", out / "engagements-360px.png")
     context.close()
+    # The other roles' homes and pages (issue #12), each signed in in a profile of its own.
+    for email, shots in (
+        (STAKEHOLDER, [("portal", "/portal"), ("portal-engagement", f"/portal{wallonia}")]),
+        (MONITOR, [("portfolio", "/portfolio"), ("audit", "/audit")]),
+        (STAKEHOLDER, [("library", "/library?q=cluster")]),
+        (ADMIN, [("admin-users", "/admin/users")]),
+    ):
+        context = browser.new_context(base_url=server.base_url, viewport=DESKTOP)
+        page = context.new_page()
+        sign_in(page, email)
+        for name, path in shots:
+            ok &= shoot(page, path, out / f"{name}.png")
+        context.close()
     return ok
 
 
