@@ -187,20 +187,13 @@ def edit_engagement_form(
     return _edit_form(request, session, pages, read, form)
 
 
-def _mark_stale(
-    session: Session,
-    state: FormState,
-    stale: list[tuple[str, Any, Any]],
-    current: dict[str, Any],
-    version: int,
-) -> None:
-    """Show what changed since the form was opened; saving again applies it over `version`."""
+def _mark_stale(session: Session, state: FormState, stale: list[tuple[str, Any, Any]]) -> None:
+    """What changed since the form was opened, in words (forms.rebase has already based the
+    form on the stored version)."""
     names = directory.user_names(
         session, view.people_in((n, v) for n, *pair in stale for v in pair)
     )
     state.stale = list(view.humane_stale(stale, names))
-    state.version = version
-    state.base = current
 
 
 @router.post("/engagements/{engagement_id}/edit")
@@ -214,7 +207,7 @@ def update_engagement(
     body, state = forms.parse(EngagementUpdate, form, fields=EDIT_FIELDS, update=True)
     stale = forms.rebase(form, state, current, read.version)
     if stale:
-        _mark_stale(session, state, stale, current, read.version)
+        _mark_stale(session, state, stale)
         return _edit_form(request, session, pages, read, state, 409)
     _, status_code = editing.save(
         session, state, body, lambda b: service.update(session, engagement, b)
@@ -305,7 +298,7 @@ def replace_team(
     body, state = forms.parse(TeamUpdate, form, fields=TEAM_FIELDS)
     stale = forms.rebase(form, state, current, read.version)
     if stale:
-        _mark_stale(session, state, stale, current, read.version)
+        _mark_stale(session, state, stale)
         return _render(request, session, pages, user, engagement, Outcome(409, team=state))
     _, status_code = editing.save(
         session, state, body, lambda b: service.replace_team(session, engagement, b.user_ids)
