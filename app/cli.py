@@ -198,7 +198,8 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _remind(args: argparse.Namespace) -> int:
-    """Each person's overdue milestones and pending responses: printed, or e-mailed (--send)."""
+    """Each person's overdue milestones, pending responses and self-assessments due: printed,
+    or e-mailed (--send)."""
     from app.services import reminders
     from app.services.mailer import MailUnavailable, SmtpMailer, one_line
 
@@ -206,7 +207,7 @@ def _remind(args: argparse.Namespace) -> int:
     with _transaction() as session:
         digests = reminders.collect(session, today=today)
     if not digests:
-        print(f"no reminders as of {today.isoformat()}: nothing overdue or pending")
+        print(f"no reminders as of {today.isoformat()}: nothing overdue, pending or due")
         return 0
     if not args.send:
         for digest in digests:
@@ -299,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(handler=_render)
 
     remind = commands.add_parser(
-        "remind", help="overdue milestones and pending responses, per person (--send e-mails)"
+        "remind", help="overdue milestones, pending responses, self-assessments due, per person"
     )
     remind.add_argument("--send", action="store_true", help="e-mail each person their digest")
     remind.add_argument(

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     # without a request; the cookie is Secure in production (served over HTTPS only).
     web_session_hours: float = Field(12.0, gt=0)
     web_idle_minutes: float = Field(60.0, gt=0)
+    # The client rates the implementation of each recommendation it accepted (fully or
+    # partially) at least this often: a self-assessment is due this many days after its last
+    # one, or after its response if it never rated (app/services/reminders.py).
+    self_assessment_days: int = Field(90, ge=1)
     # Connections each process keeps open (and holds at most): mind PostgreSQL's max_connections.
     db_pool_size: int = Field(20, ge=1)
     # PostgreSQL: a statement that runs longer than this is cancelled (503 `busy`), so a request

@@ -358,4 +358,4 @@ def test_nothing_to_remind_sends_nothing(database: Path) -> None:
     # Nothing was due or shared by then: no connection is even tried (port 9 is discard).
     done = clustercase(database, "remind", "--send", "--today", "2024-01-01", smtp_port=9)
     assert done.returncode == 0
-    assert done.stdout == "no reminders as of 2024-01-01: nothing overdue or pending\n"
+    assert done.stdout == "no reminders as of 2024-01-01: nothing overdue, pending or due\n"

@@ -6,9 +6,14 @@ should act on, as one digest each (see README, "Reminders").
 - A shared recommendation whose response is still `pending`, in an open engagement, goes to the
   client's active stakeholders (bound to the engagement's region or partnership) and to the
   engagement's lead consultant, so that the team can chase it.
+- A self-assessment is due on a shared recommendation the client accepted (fully or partially)
+  and that is not rated fully implemented, in an open engagement, `self_assessment_days` (90 by
+  default) after the client's latest implementation rating, or after its latest response if it
+  never rated (after the sharing if no update records even that). It goes to the client's
+  active stakeholders only: the consultants' validated rating is theirs to give, not a chase.
 
 Open means any phase but `closed` and `cancelled`, `on_hold` included (app/vocab.py's
-OPEN_PHASES); overdue is app/services/rules.py's rule. `collect` runs two SQL statements
+OPEN_PHASES); overdue is app/services/rules.py's rule. `collect` runs three SQL statements
 whatever the number of people and engagements; `render` is a pure function of a digest.
 Sending is `app/services/mailer.py`'s job.
 """
@@ -17,14 +22,23 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from app.models import Engagement, EngagementMember, Milestone, Recommendation, User
+from app.config import get_settings
+from app.models import (
+    Engagement,
+    EngagementMember,
+    Milestone,
+    Recommendation,
+    StatusUpdate,
+    User,
+)
 from app.services.mailer import SendFailed, one_line
 from app.services.rules import overdue_condition
-from app.vocab import FINISHED_PHASES, Response, Role, Stage
+from app.vocab import FINISHED_PHASES, Implementation, Response, Role, Stage
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,22 @@ class PendingResponse:
     days_pending: int | None  # None when the sharing date is unknown
 
 
-ReminderItem = OverdueMilestone | PendingResponse
+@dataclass(frozen=True)
+class SelfAssessmentDue:
+    engagement_reference: str
+    engagement_title: str
+    code: str
+    title: str
+    last_rated: date | None  # the client's latest implementation rating; None: it never rated
+    since: date  # what the interval counts from: that rating, else the response, else sharing
+    due_on: date
+    days_late: int  # 0: due today
+
+
+# Accepted, fully or partially: the client has committed to implementing it.
+COMMITTED = (Response.ACCEPTED, Response.PARTIALLY_ACCEPTED)
+
+ReminderItem = OverdueMilestone | PendingResponse | SelfAssessmentDue
 
 
 @dataclass(frozen=True)
@@ -74,6 +103,10 @@ class Digest:
         return sum(isinstance(item, PendingResponse) for item in self.items)
 
     @property
+    def self_assessment_count(self) -> int:
+        return sum(isinstance(item, SelfAssessmentDue) for item in self.items)
+
+    @property
     def by_engagement(self) -> tuple[EngagementItems, ...]:
         """The items grouped by engagement, in reference order; within one, the milestones
         (oldest due first) and then the responses (in code order)."""
@@ -94,9 +127,11 @@ class RenderedReminder:
     body: str
 
 
-def collect(session: Session, *, today: date) -> list[Digest]:
-    """Every person with something overdue or pending as of `today`, one digest each, in
-    e-mail order. Two SQL statements, whatever the size of the portfolio."""
+def collect(session: Session, *, today: date, every_days: int | None = None) -> list[Digest]:
+    """Every person with something overdue, pending or due as of `today`, one digest each, in
+    e-mail order; a self-assessment is due every `every_days` (the setting
+    `self_assessment_days` by default). Three SQL statements, whatever the size of the
+    portfolio."""
     people: dict[str, str] = {}
     items: dict[str, list[ReminderItem]] = defaultdict(list)
 
@@ -124,6 +159,10 @@ def collect(session: Session, *, today: date) -> list[Digest]:
                 days_pending=(today - shared_on).days if shared_on is not None else None,
             )
         )
+    every = _every(every_days)
+    for r, due in _due(session, _self_assessments_due(today, every), today, every):
+        people[r.email] = r.full_name
+        items[r.email].append(due)
     return [
         Digest(
             email=email,
@@ -171,6 +210,65 @@ def pending_responses_of(session: Session, user_id: int, *, today: date) -> list
     return sorted(waiting, key=_oldest_first)
 
 
+@dataclass(frozen=True)
+class DueAssessment:
+    """A self-assessment `collect` reminds one person of, with the ids a page links to."""
+
+    engagement_id: int
+    recommendation_id: int
+    item: SelfAssessmentDue
+
+
+def self_assessments_due_of(
+    session: Session, user_id: int, *, today: date, every_days: int | None = None
+) -> list[DueAssessment]:
+    """The self-assessments `collect` would remind this person of (the same rule), the longest
+    overdue first."""
+    every = _every(every_days)
+    stmt = (
+        _self_assessments_due(today, every)
+        .where(User.id == user_id)
+        .add_columns(
+            Engagement.id.label("engagement_id"), Recommendation.id.label("recommendation_id")
+        )
+    )
+    due = [
+        DueAssessment(r.engagement_id, r.recommendation_id, item)
+        for r, item in _due(session, stmt, today, every)
+    ]
+    return sorted(due, key=lambda d: (d.item.due_on, *_item_key(d.item)[1:]))
+
+
+def _every(every_days: int | None) -> timedelta:
+    return timedelta(days=every_days or get_settings().self_assessment_days)
+
+
+def _due(
+    session: Session, stmt: Select[Any], today: date, every: timedelta
+) -> list[tuple[Any, SelfAssessmentDue]]:
+    """The rows of `stmt` whose self-assessment is due by `today`, each with its item. SQL
+    keeps the rows that may be due (the clock's start is at most `today - every`, or is only
+    known from the sharing time); the sharing date is compared here, as a date."""
+    found = []
+    for r in session.execute(stmt):
+        since = r.since or (r.shared_at.date() if r.shared_at is not None else None)
+        if since is None or since + every > today:
+            continue
+        due_on = since + every
+        item = SelfAssessmentDue(
+            engagement_reference=r.reference,
+            engagement_title=r.engagement_title,
+            code=r.code,
+            title=r.title,
+            last_rated=r.last_rated,
+            since=since,
+            due_on=due_on,
+            days_late=(today - due_on).days,
+        )
+        found.append((r, item))
+    return found
+
+
 def _oldest_first(w: Waiting) -> tuple[bool, datetime, str, int, str]:
     shared = w.item.shared_at
     # Rows with no date are compared only with each other (the first item sorts them last).
@@ -209,25 +307,35 @@ def _overdue_milestones(today: date) -> Select[str, str, str, str, str, date]:
     )
 
 
-def _pending_responses(today: date) -> Select[str, str, str, str, str, str, datetime | None]:
-    client_officer = and_(
+def _client_officer() -> ColumnElement[bool]:
+    """The user is a stakeholder of the engagement's region or partnership."""
+    return and_(
         User.role == Role.STAKEHOLDER,
         or_(
             User.region_id == Engagement.region_id,
             User.partnership_id == Engagement.partnership_id,
         ),
     )
+
+
+def _recommendation_columns() -> tuple[Any, ...]:
+    """Who is reminded, and of which recommendation of which engagement."""
+    return (
+        User.email,
+        User.full_name,
+        Engagement.reference,
+        Engagement.title.label("engagement_title"),
+        Recommendation.code,
+        Recommendation.title,
+        Recommendation.shared_at,
+    )
+
+
+def _pending_responses(today: date) -> Select[str, str, str, str, str, str, datetime | None]:
+    client_officer = _client_officer()
     lead = and_(User.role == Role.CONSULTANT, User.id == Engagement.lead_consultant_id)
     return (
-        select(
-            User.email,
-            User.full_name,
-            Engagement.reference,
-            Engagement.title.label("engagement_title"),
-            Recommendation.code,
-            Recommendation.title,
-            Recommendation.shared_at,
-        )
+        select(*_recommendation_columns())
         .join_from(Recommendation, Engagement, Recommendation.engagement_id == Engagement.id)
         .join(User, or_(client_officer, lead))
         .where(
@@ -241,6 +349,49 @@ def _pending_responses(today: date) -> Select[str, str, str, str, str, str, date
     )
 
 
+def _self_assessments_due(today: date, every: timedelta) -> Select[Any]:
+    """Every (client officer, committed recommendation) pair with the date its self-assessment
+    clock starts from (`since`, None when no update dates it: the sharing time decides) and
+    the client's latest rating (`last_rated`). Updates dated after `today` are not seen."""
+    seen = StatusUpdate.as_of <= today
+    last_rated = (
+        select(StatusUpdate.recommendation_id, func.max(StatusUpdate.as_of).label("on"))
+        .where(
+            seen,
+            StatusUpdate.author_role == Role.STAKEHOLDER,
+            StatusUpdate.implementation.is_not(None),
+        )
+        .group_by(StatusUpdate.recommendation_id)
+        .subquery("last_rated")
+    )
+    answered = (
+        select(StatusUpdate.recommendation_id, func.max(StatusUpdate.as_of).label("on"))
+        .where(seen, StatusUpdate.response.is_not(None))
+        .group_by(StatusUpdate.recommendation_id)
+        .subquery("answered")
+    )
+    since = func.coalesce(last_rated.c.on, answered.c.on)
+    return (
+        select(
+            *_recommendation_columns(),
+            last_rated.c.on.label("last_rated"),
+            since.label("since"),
+        )
+        .join_from(Recommendation, Engagement, Recommendation.engagement_id == Engagement.id)
+        .join(User, _client_officer())
+        .outerjoin(last_rated, last_rated.c.recommendation_id == Recommendation.id)
+        .outerjoin(answered, answered.c.recommendation_id == Recommendation.id)
+        .where(
+            Recommendation.stage == Stage.SHARED,
+            Recommendation.response.in_(COMMITTED),
+            Recommendation.implementation != Implementation.FULLY_IMPLEMENTED,
+            Engagement.phase.not_in(FINISHED_PHASES),
+            User.is_active.is_(True),
+            or_(since.is_(None), since <= today - every),
+        )
+    )
+
+
 def _day_after(today: date) -> datetime:
     return datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC)
 
@@ -248,7 +399,9 @@ def _day_after(today: date) -> datetime:
 def _item_key(item: ReminderItem) -> tuple[int, date, int, str]:
     if isinstance(item, OverdueMilestone):
         return (0, item.due_date, 0, item.title)
-    return (1, date.min, len(item.code), item.code)
+    if isinstance(item, PendingResponse):
+        return (1, date.min, len(item.code), item.code)
+    return (2, date.min, len(item.code), item.code)
 
 
 def _digest_key(item: ReminderItem) -> tuple[str, tuple[int, date, int, str]]:
@@ -269,6 +422,10 @@ def summary(digest: Digest) -> str:
         parts.append(_plural(digest.milestone_count, "overdue milestone", "overdue milestones"))
     if digest.response_count:
         parts.append(_plural(digest.response_count, "response pending", "responses pending"))
+    if digest.self_assessment_count:
+        parts.append(
+            _plural(digest.self_assessment_count, "self-assessment due", "self-assessments due")
+        )
     return ", ".join(parts) or "nothing due"
 
 
@@ -287,6 +444,10 @@ def item_line(item: ReminderItem) -> str:
             f"Overdue milestone: {one_line(item.title)} - due {item.due_date.isoformat()}, "
             f"{_days(item.days_late)} late"
         )
+    if isinstance(item, SelfAssessmentDue):
+        return (
+            f"Self-assessment due: {one_line(item.code)} {one_line(item.title)} - {due_line(item)}"
+        )
     if item.shared_at is None or item.days_pending is None:
         since = "response pending (sharing date unknown)"
     else:
@@ -295,6 +456,17 @@ def item_line(item: ReminderItem) -> str:
             f"response pending for {_days(item.days_pending)}"
         )
     return f"Response pending: {one_line(item.code)} {one_line(item.title)} - {since}"
+
+
+def due_line(item: SelfAssessmentDue) -> str:
+    """e.g. "last rated 2024-01-10, due since 2024-04-09 (53 days)"."""
+    start = (
+        f"last rated {item.last_rated.isoformat()}"
+        if item.last_rated is not None
+        else f"never rated since {item.since.isoformat()}"
+    )
+    late = f" ({_days(item.days_late)})" if item.days_late else " (today)"
+    return f"{start}, due since {item.due_on.isoformat()}{late}"
 
 
 def sections(digest: Digest) -> list[str]:
@@ -319,7 +491,8 @@ def render(digest: Digest) -> RenderedReminder:
         *sections(digest),
         "",
         "A milestone leaves this list once its completion date is recorded, a recommendation",
-        "once the client's response to it is recorded.",
+        "once the client's response to it is recorded, a self-assessment once the client rates",
+        "the implementation again.",
         "",
         "-- ",
         "ClusterCase (an automatic reminder)",

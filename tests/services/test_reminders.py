@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from app.models import Engagement, User
 from app.services import reminders
+from app.services.follow_up import derive_status
 from app.services.mailer import build_message, parse_sender
-from app.services.reminders import Digest, OverdueMilestone, PendingResponse
-from app.vocab import EngagementKind, Phase, Response, Role, Stage
+from app.services.reminders import Digest, OverdueMilestone, PendingResponse, SelfAssessmentDue
+from app.vocab import EngagementKind, Implementation, Phase, Response, Role, Stage
 from tests.conftest import StatementCounter
 from tests.factories import (
     add_member,
@@ -22,6 +23,7 @@ from tests.factories import (
     make_partnership,
     make_recommendation,
     make_region,
+    make_status_update,
     make_user,
 )
 
@@ -144,8 +146,13 @@ def test_each_person_gets_what_they_should_act_on(db: Session) -> None:
         ("E2-ESCP", "Kick-off"),
         ("E2-ESCP", "R1"),
     ]
-    # The client's officers: their own client's pending responses, never milestones.
-    assert _what(digests[p.officer.email]) == [("E1-WAL", "R2"), ("E1-WAL", "R10")]
+    # The client's officers: their own client's pending responses, never milestones, and the
+    # self-assessment of R3, accepted and shared 92 days ago with no rating since (due after 90).
+    assert _what(digests[p.officer.email]) == [
+        ("E1-WAL", "R2"),
+        ("E1-WAL", "R10"),
+        ("E1-WAL", "R3"),
+    ]
     assert _what(digests[p.escp_officer.email]) == [("E2-ESCP", "R1")]
 
 
@@ -186,7 +193,7 @@ def test_closing_the_engagements_ends_their_reminders(db: Session) -> None:
     assert reminders.collect(db, today=TODAY) == []
 
 
-def test_two_statements_whatever_the_size_of_the_portfolio(
+def test_three_statements_whatever_the_size_of_the_portfolio(
     db: Session, sql_statements: StatementCounter
 ) -> None:
     build_portfolio(db)
@@ -200,7 +207,129 @@ def test_two_statements_whatever_the_size_of_the_portfolio(
     large = reminders.collect(db, today=TODAY)
 
     assert len(large) == 5 * len(small)
-    assert small_count == sql_statements.count == 2
+    assert small_count == sql_statements.count == 3
+
+
+def _client_with_a_recommendation(db: Session, **overrides: Any) -> tuple[User, Any]:
+    region = make_region(db)
+    lead = make_user(db)
+    officer = make_user(db, role=Role.STAKEHOLDER, region_id=region.id)
+    engagement = make_engagement(
+        db, region_id=region.id, lead_consultant_id=lead.id, phase=Phase.FOLLOW_UP
+    )
+    values: dict[str, Any] = {"stage": Stage.SHARED, "shared_at": SHARED, "code": "R1"}
+    recommendation = make_recommendation(db, engagement, **(values | overrides))
+    return officer, recommendation
+
+
+def _update(db: Session, recommendation: Any, author: User, on: date, **values: Any) -> None:
+    make_status_update(db, recommendation, author, as_of=on, **({"response": None} | values))
+    derive_status(db, recommendation)
+    db.flush()
+
+
+def _due_of(db: Session, officer: User, today: date = TODAY) -> list[SelfAssessmentDue]:
+    digests = reminders.collect(db, today=today, every_days=90)
+    return [
+        item
+        for d in digests
+        if d.email == officer.email
+        for item in d.items
+        if isinstance(item, SelfAssessmentDue)
+    ]
+
+
+def test_a_self_assessment_is_due_90_days_after_the_clients_last_rating(db: Session) -> None:
+    officer, rec = _client_with_a_recommendation(db)
+    _update(db, rec, officer, date(2024, 1, 10), response=Response.ACCEPTED)
+    _update(db, rec, officer, date(2024, 2, 1), implementation=Implementation.SOME_RESPECTS)
+
+    (due,) = _due_of(db, officer)
+    assert (due.code, due.last_rated, due.since) == ("R1", date(2024, 2, 1), date(2024, 2, 1))
+    assert (due.due_on, due.days_late) == (date(2024, 5, 1), 31)
+    # Due on the 90th day exactly, not the day before.
+    assert [d.days_late for d in _due_of(db, officer, date(2024, 5, 1))] == [0]
+    assert _due_of(db, officer, date(2024, 4, 30)) == []
+
+    # A new rating restarts the clock; one dated after "today" is not seen yet.
+    _update(db, rec, officer, date(2024, 5, 20), implementation=Implementation.MOST_RESPECTS)
+    assert _due_of(db, officer) == []
+    assert [d.last_rated for d in _due_of(db, officer, date(2024, 5, 19))] == [date(2024, 2, 1)]
+
+
+def test_without_a_rating_the_clock_starts_at_the_response(db: Session) -> None:
+    officer, rec = _client_with_a_recommendation(db)
+    _update(db, rec, officer, date(2024, 4, 1), response=Response.PARTIALLY_ACCEPTED)
+
+    assert _due_of(db, officer) == []  # 61 days since the response
+    (due,) = _due_of(db, officer, date(2024, 7, 1))
+    assert (due.last_rated, due.since, due.days_late) == (None, date(2024, 4, 1), 1)
+
+
+def test_the_consultants_rating_does_not_stand_in_for_the_clients(db: Session) -> None:
+    officer, rec = _client_with_a_recommendation(db)
+    consultant = make_user(db)
+    _update(db, rec, officer, date(2024, 1, 10), response=Response.ACCEPTED)
+    _update(db, rec, consultant, date(2024, 5, 25), implementation=Implementation.SOME_RESPECTS)
+
+    assert [d.last_rated for d in _due_of(db, officer)] == [None]
+
+
+@pytest.mark.parametrize(
+    "response, implementation",
+    [
+        (Response.NOTED, None),
+        (Response.REJECTED, None),
+        (Response.PENDING, None),
+        (Response.ACCEPTED, Implementation.FULLY_IMPLEMENTED),
+    ],
+)
+def test_nothing_is_due_on_what_the_client_did_not_commit_to_or_finished(
+    db: Session, response: Response, implementation: Implementation | None
+) -> None:
+    officer, rec = _client_with_a_recommendation(db)
+    consultant = make_user(db)
+    if response != Response.PENDING:
+        _update(db, rec, officer, date(2023, 1, 10), response=response)
+    if implementation is not None:
+        _update(db, rec, consultant, date(2023, 2, 1), implementation=implementation)
+
+    assert _due_of(db, officer) == []
+
+
+def test_only_the_clients_active_officers_are_reminded_of_self_assessments(db: Session) -> None:
+    p = build_portfolio(db)
+    make_user(db, role=Role.STAKEHOLDER, region_id=p.e1.region_id, is_active=False)
+
+    digests = reminders.collect(db, today=TODAY, every_days=90)
+
+    due = {d.email: [i.code for i in d.items if isinstance(i, SelfAssessmentDue)] for d in digests}
+    assert {email: codes for email, codes in due.items() if codes} == {p.officer.email: ["R3"]}
+    # A longer interval: not due yet.
+    later = reminders.collect(db, today=TODAY, every_days=120)
+    assert not any(isinstance(i, SelfAssessmentDue) for d in later for i in d.items)
+
+
+def test_self_assessments_due_of_one_person_longest_overdue_first(db: Session) -> None:
+    officer, r1 = _client_with_a_recommendation(db)
+    engagement = db.get(Engagement, r1.engagement_id)
+    assert engagement is not None
+    r2 = make_recommendation(db, engagement, code="R2", stage=Stage.SHARED, shared_at=SHARED)
+    _update(db, r1, officer, date(2024, 1, 20), response=Response.ACCEPTED)
+    _update(db, r2, officer, date(2024, 1, 5), response=Response.ACCEPTED)
+
+    due = reminders.self_assessments_due_of(db, officer.id, today=TODAY, every_days=90)
+
+    assert [(d.item.code, d.item.due_on) for d in due] == [
+        ("R2", date(2024, 4, 4)),
+        ("R1", date(2024, 4, 19)),
+    ]
+    assert {(d.engagement_id, d.recommendation_id) for d in due} == {
+        (engagement.id, r1.id),
+        (engagement.id, r2.id),
+    }
+    other = make_user(db, role=Role.STAKEHOLDER, region_id=make_region(db).id)
+    assert reminders.self_assessments_due_of(db, other.id, today=TODAY, every_days=90) == []
 
 
 def _digest(**overrides: object) -> Digest:
@@ -301,3 +430,21 @@ def test_non_ascii_names_and_text_survive_the_trip() -> None:
     parsed = message_from_string(wire.decode(), policy=policy.default)
     assert parsed["To"].addresses[0].display_name == "Élodie Marchand"
     assert "Overdue milestone: Atelier d'été - due 2024-05-01" in parsed.get_content()
+
+
+def test_a_due_self_assessment_reads_as_such() -> None:
+    never = SelfAssessmentDue(
+        "E1", "Wallonia", "R3", "Answered", None, date(2024, 2, 1), date(2024, 5, 1), 31
+    )
+    rated = SelfAssessmentDue(
+        "E1", "Wallonia", "R4", "Rated", date(2024, 3, 3), date(2024, 3, 3), date(2024, 6, 1), 0
+    )
+    rendered = reminders.render(_digest(items=(rated, never)))
+
+    assert rendered.subject == "ClusterCase: 2 self-assessments due"
+    assert (
+        "E1 - Wallonia\n"
+        "  - Self-assessment due: R3 Answered - never rated since 2024-02-01, due since "
+        "2024-05-01 (31 days)\n"
+        "  - Self-assessment due: R4 Rated - last rated 2024-03-03, due since 2024-06-01 (today)\n"
+    ) in rendered.body

@@ -4,16 +4,18 @@ an update, published reports only; escaped text; another client's engagement is 
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.models import Engagement, Recommendation, Report, StatusUpdate, User
 from app.services.follow_up import derive_status
 from app.vocab import Phase, ReportStatus, Response, Role, Stage
+from app.web.templating import day
 from tests.factories import (
     add_member,
     make_engagement,
@@ -139,6 +141,41 @@ def test_waiting_list_is_oldest_first_and_excludes_answered(
     db.commit()
     text = web_as(world.users["client"]).get("/portal").text
     assert "Respond to R2" not in text and "Respond to R1: Newer shared" in text
+
+
+def test_self_assessments_due_are_waiting_until_rated(
+    db: Session, world: World, web_as: Web
+) -> None:
+    client = world.users["client"]
+    today = clock.today()
+    make_status_update(
+        db, world.older, client, response="accepted", as_of=today - timedelta(days=100)
+    )
+    make_status_update(
+        db, world.newer, client, response="accepted", as_of=today - timedelta(days=95)
+    )
+    make_status_update(  # a consultant's rating does not stand in for the client's
+        db, world.newer, world.users["lead"], response=None, implementation="some_respects",
+        as_of=today,
+    )  # fmt: skip
+    for recommendation in (world.older, world.newer):
+        derive_status(db, recommendation)
+    db.commit()
+
+    text = web_as(client).get("/portal").text
+    older = text.index("Rate the implementation of R2: Older shared")
+    assert older < text.index("Rate the implementation of R1: Newer shared")
+    assert f"due since {day(today - timedelta(days=10))}" in text
+    assert "every 90 days" in text
+    assert "Rate the implementation" not in web_as(world.users["other_client"]).get("/portal").text
+
+    make_status_update(
+        db, world.older, client, response=None, implementation="most_respects", as_of=today
+    )
+    derive_status(db, world.older)
+    db.commit()
+    text = web_as(client).get("/portal").text
+    assert "of R2" not in text and "Rate the implementation of R1" in text
 
 
 def test_portal_home_is_for_stakeholders(world: World, web_as: Web) -> None:

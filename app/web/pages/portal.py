@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.api.deps import PathId
+from app.config import get_settings
 from app.db import DbSession
 from app.models import Engagement, Report, StatusUpdate, User
 from app.schemas.common import MAX_PAGE
@@ -49,17 +50,21 @@ def engagement_url(engagement_id: int, recommendation_id: int | None = None) -> 
 def portal_home(
     request: Request, session: DbSession, user: StakeholderPage, pages: Templates
 ) -> Response:
-    """The client's engagements (the API's list, in the caller's visibility scope) and the
-    responses waiting for them (the reminders' rule), oldest first."""
+    """The client's engagements (the API's list, in the caller's visibility scope) and what is
+    waiting for them by the reminders' rules, oldest first: responses, then self-assessments."""
     items, total = engagements.list_engagements(
         session, EngagementQuery(), viewer=user, limit=MAX_PAGE, offset=0
     )
-    waiting = reminders.pending_responses_of(session, user.id, today=clock.today())
-    return pages.render(
-        request,
-        "portal/home.html",
-        {"nav": "portal", "engagements": items, "total": total, "waiting": waiting},
-    )
+    today = clock.today()
+    context = {
+        "nav": "portal",
+        "engagements": items,
+        "total": total,
+        "waiting": reminders.pending_responses_of(session, user.id, today=today),
+        "assessments": reminders.self_assessments_due_of(session, user.id, today=today),
+        "every_days": get_settings().self_assessment_days,
+    }
+    return pages.render(request, "portal/home.html", context)
 
 
 @dataclass
