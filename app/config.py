@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Engagement list pages each app process keeps and serves again while the data they show
     # has not changed (app/services/page_cache.py); 0 turns the cache off.
     list_cache_bytes: int = Field(16 * 1024 * 1024, ge=0)
+    # Portfolio dashboards (/portfolio, per filter set) each app process keeps while the
+    # portfolio has not changed (app/models/change_log.py); 0 turns the cache off.
+    portfolio_cache_bytes: int = Field(4 * 1024 * 1024, ge=0)
     # PDF rendering runs in worker processes (per app process): this many at once, this many
     # more waiting; beyond that a render request answers 503 with Retry-After.
     render_workers: int = 2

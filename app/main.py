@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         min(settings.worker_threads, settings.db_pool_size), settings.db_pool_timeout_s
     )
     app.state.engagement_pages = PageCache(settings.list_cache_bytes)
+    app.state.portfolio_pages = PageCache(settings.portfolio_cache_bytes)
     # Worker processes start at the first render (tests and the CLI never pay for them).
     app.state.renderer = RenderPool(
         workers=settings.render_workers,

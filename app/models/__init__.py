@@ -2,7 +2,7 @@
 
 from app.models.audit import AuditEntry, LoginFailure
 from app.models.base import Base
-from app.models.change_log import ListChange
+from app.models.change_log import ListChange, PortfolioChange
 from app.models.diagnosis import Bottleneck, Challenge
 from app.models.engagement import (
     Engagement,
@@ -41,6 +41,7 @@ __all__ = [
     "MissionConsultant",
     "Partnership",
     "PhaseChange",
+    "PortfolioChange",
     "Recommendation",
     "RecommendationBottleneck",
     "Region",

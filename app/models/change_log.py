@@ -31,3 +31,30 @@ class ListChange(Base):
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
     )
     n: Mapped[int] = mapped_column(BigInteger, default=1)
+
+
+# The tables the portfolio summary reads (app/services/portfolio.py): its dashboard kept by
+# each process is valid while their change log's sum has not moved (migration 0010).
+PORTFOLIO_TABLES = (
+    "engagements",
+    "engagement_themes",
+    "engagement_objectives",
+    "regions",
+    "partnerships",
+    "milestones",
+    "missions",
+    "recommendations",
+    "recommendation_bottlenecks",
+    "bottlenecks",
+)
+
+
+class PortfolioChange(Base):
+    """The portfolio's change log, kept as ListChange is."""
+
+    __tablename__ = "portfolio_changes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    n: Mapped[int] = mapped_column(BigInteger, default=1)

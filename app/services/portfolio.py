@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Date,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    cast,
     exists,
     func,
     or_,
@@ -39,6 +41,7 @@ from app.models import (
     Milestone,
     Mission,
     Partnership,
+    PortfolioChange,
     Recommendation,
     RecommendationBottleneck,
     Region,
@@ -246,6 +249,10 @@ def risk_reasons(row: Row[Any], today: date, *, pending_late: int) -> list[RiskR
 
 
 # -- the summary -----------------------------------------------------------------------------
+
+# How many changes the tables the summary reads have seen (PORTFOLIO_TABLES): the validator of
+# the dashboards each process keeps (app/web/pages/portfolio.py).
+PORTFOLIO_CHANGES = select(cast(func.coalesce(func.sum(PortfolioChange.n), 0), BigInteger))
 
 # PortfolioSummary's fields as plain, JSON-ready values. Built without pydantic models: the
 # per-engagement lists run to tens of thousands of items on a large portfolio, and validating

@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -153,6 +154,49 @@ def test_the_dashboard_lists_risks_and_overdue_milestones_escaped(
     assert "At risk: No mission in 90 days" in page
     assert '<th scope="row">Late &lt;i&gt;workshop&lt;/i&gt;</th>' in page
     assert "<b>chips</b>" not in page
+
+
+def test_a_kept_dashboard_is_not_served_after_a_change(
+    web_as: Any, db: Session, client: TestClient, monitor: User, portfolio: dict[str, Engagement]
+) -> None:
+    """Each process keeps the dashboard it rendered: any committed write to what it shows, by
+    any client, makes the next view read the data again."""
+    reader = web_as(monitor)
+    assert "Overdue milestones (1)" in reader.get("/portfolio").text
+    assert "Overdue milestones (1)" in reader.get("/portfolio").text  # kept
+
+    make_milestone(db, portfolio["PF-2"], due_date=clock.today() - timedelta(days=1))
+    db.commit()
+    page = reader.get("/portfolio").text
+    assert "Overdue milestones (2)" in page
+    assert_dashboard_matches(page, api_summary(client, monitor))
+
+    db.execute(text("UPDATE recommendations SET implementation = 'fully_implemented'"))
+    db.commit()
+    page = reader.get("/portfolio").text
+    assert_dashboard_matches(page, api_summary(client, monitor))
+    (rate,) = [t for c, t in chart_tables(page).items() if "rate by instrument" in c]
+    assert rate["Funding"] == ["2", "2", "100 %"]
+
+
+@pytest.mark.usefixtures("portfolio")
+def test_a_kept_dashboard_carries_nothing_of_its_first_reader(
+    web_as: Any, db: Session, monitor: User
+) -> None:
+    admin = make_user(db, role=Role.ADMIN, full_name="Ada Admin")
+    db.commit()
+    first = web_as(monitor)
+    first_page = first.get("/portfolio").text
+    second = web_as(admin)
+    second_page = second.get("/portfolio").text
+
+    assert "Mona Itor" in first_page and "Mona Itor" not in second_page
+    assert "Ada Admin" in second_page
+    assert first.csrf and second.csrf and first.csrf != second.csrf
+    assert first.csrf not in second_page and second.csrf in second_page
+    # Another filter set is another dashboard.
+    assert "Clear the filters" in second.get("/portfolio?country=BE").text
+    assert "Clear the filters" not in second.get("/portfolio").text
 
 
 @pytest.mark.usefixtures("portfolio")

@@ -103,9 +103,10 @@ CONSULTANTS: tuple[ConsultantSpec, ...] = (
 DEMO_PASSWORD = "clustercase-demo"
 WALLONIA_OFFICER = "wallonia@clustercase.example"
 ADPACK_OFFICER = "adpack@clustercase.example"
+MONITOR = "monitor@clustercase.example"
 ACCOUNTS: tuple[AccountSpec, ...] = (
     AccountSpec("admin@clustercase.example", "Demo Administrator", "admin"),
-    AccountSpec("monitor@clustercase.example", "Demo DG GROW Officer", "monitor"),
+    AccountSpec(MONITOR, "Demo DG GROW Officer", "monitor"),
     AccountSpec(WALLONIA_OFFICER, "Demo Wallonia Officer", "stakeholder", region="BE3"),
     AccountSpec(ADPACK_OFFICER, "Demo AdPack Officer", "stakeholder", partnership="AdPack"),
 )
