@@ -22,9 +22,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
@@ -36,6 +37,7 @@ from app.models import (
     StatusUpdate,
     User,
 )
+from app.models.base import UTCDateTime
 from app.services.mailer import SendFailed, one_line
 from app.services.rules import overdue_condition
 from app.vocab import FINISHED_PHASES, Implementation, Response, Role, Stage
@@ -146,7 +148,7 @@ def collect(session: Session, *, today: date, every_days: int | None = None) -> 
                 days_late=(today - m.due_date).days,
             )
         )
-    for r in session.execute(_pending_responses(today)):
+    for r in session.execute(_pending_responses(), _pending_params(today)):
         people[r.email] = r.full_name
         shared_on = r.shared_at.date() if r.shared_at is not None else None
         items[r.email].append(
@@ -160,7 +162,7 @@ def collect(session: Session, *, today: date, every_days: int | None = None) -> 
             )
         )
     every = _every(every_days)
-    for r, due in _due(session, _self_assessments_due(today, every), today, every):
+    for r, due in _due(session, _self_assessments_due(), today, every):
         people[r.email] = r.full_name
         items[r.email].append(due)
     return [
@@ -186,12 +188,7 @@ class Waiting:
 def pending_responses_of(session: Session, user_id: int, *, today: date) -> list[Waiting]:
     """The responses `collect` would remind this person of as pending (the same rule), oldest
     shared first (an unknown sharing date last)."""
-    stmt = _pending_responses(today).where(User.id == user_id)
-    rows = session.execute(
-        stmt.add_columns(
-            Engagement.id.label("engagement_id"), Recommendation.id.label("recommendation_id")
-        )
-    )
+    rows = session.execute(_of_one(_pending_responses()), _pending_params(today, user_id))
     waiting = [
         Waiting(
             r.engagement_id,
@@ -225,16 +222,10 @@ def self_assessments_due_of(
     """The self-assessments `collect` would remind this person of (the same rule), the longest
     overdue first."""
     every = _every(every_days)
-    stmt = (
-        _self_assessments_due(today, every)
-        .where(User.id == user_id)
-        .add_columns(
-            Engagement.id.label("engagement_id"), Recommendation.id.label("recommendation_id")
-        )
-    )
+    stmt = _of_one(_self_assessments_due())
     due = [
         DueAssessment(r.engagement_id, r.recommendation_id, item)
-        for r, item in _due(session, stmt, today, every)
+        for r, item in _due(session, stmt, today, every, user_id)
     ]
     return sorted(due, key=lambda d: (d.item.due_on, *_item_key(d.item)[1:]))
 
@@ -244,13 +235,14 @@ def _every(every_days: int | None) -> timedelta:
 
 
 def _due(
-    session: Session, stmt: Select[Any], today: date, every: timedelta
+    session: Session, stmt: Select[Any], today: date, every: timedelta, user_id: int | None = None
 ) -> list[tuple[Any, SelfAssessmentDue]]:
     """The rows of `stmt` whose self-assessment is due by `today`, each with its item. SQL
     keeps the rows that may be due (the clock's start is at most `today - every`, or is only
     known from the sharing time); the sharing date is compared here, as a date."""
     found = []
-    for r in session.execute(stmt):
+    params = {"today": today, "cutoff": today - every, "user_id": user_id}
+    for r in session.execute(stmt, params):
         since = r.since or (r.shared_at.date() if r.shared_at is not None else None)
         if since is None or since + every > today:
             continue
@@ -331,7 +323,26 @@ def _recommendation_columns() -> tuple[Any, ...]:
     )
 
 
-def _pending_responses(today: date) -> Select[str, str, str, str, str, str, datetime | None]:
+# The statements below are built once (building one costs more than running it on a small
+# portfolio) and take their dates, and the person for the `_of_one` forms, as parameters.
+TODAY = bindparam("today", type_=Date())
+DAY_AFTER = bindparam("day_after", type_=UTCDateTime())
+
+
+def _pending_params(today: date, user_id: int | None = None) -> dict[str, Any]:
+    return {"today": today, "day_after": _day_after(today), "user_id": user_id}
+
+
+@cache
+def _of_one(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` for the person `:user_id`, with the ids a page links to."""
+    return stmt.where(User.id == bindparam("user_id")).add_columns(
+        Engagement.id.label("engagement_id"), Recommendation.id.label("recommendation_id")
+    )
+
+
+@cache
+def _pending_responses() -> Select[Any]:
     client_officer = _client_officer()
     lead = and_(User.role == Role.CONSULTANT, User.id == Engagement.lead_consultant_id)
     return (
@@ -342,52 +353,50 @@ def _pending_responses(today: date) -> Select[str, str, str, str, str, str, date
             Recommendation.stage == Stage.SHARED,
             Recommendation.response == Response.PENDING,
             # Shared by the end of `today` (a backfill does not see later sharings).
-            or_(Recommendation.shared_at.is_(None), Recommendation.shared_at < _day_after(today)),
+            or_(Recommendation.shared_at.is_(None), Recommendation.shared_at < DAY_AFTER),
             Engagement.phase.not_in(FINISHED_PHASES),
             User.is_active.is_(True),
         )
     )
 
 
-def _self_assessments_due(today: date, every: timedelta) -> Select[Any]:
+@cache
+def _self_assessments_due() -> Select[Any]:
     """Every (client officer, committed recommendation) pair with the date its self-assessment
     clock starts from (`since`, None when no update dates it: the sharing time decides) and
-    the client's latest rating (`last_rated`). Updates dated after `today` are not seen."""
-    seen = StatusUpdate.as_of <= today
-    last_rated = (
-        select(StatusUpdate.recommendation_id, func.max(StatusUpdate.as_of).label("on"))
-        .where(
-            seen,
-            StatusUpdate.author_role == Role.STAKEHOLDER,
-            StatusUpdate.implementation.is_not(None),
+    the client's latest rating (`last_rated`), when `since` is at most `:cutoff`. Updates
+    dated after `:today` are not seen."""
+
+    # Correlated: one lookup on (recommendation_id, as_of) per recommendation, however many
+    # updates the portfolio holds.
+    def latest(*conditions: ColumnElement[bool]) -> Any:
+        return (
+            select(func.max(StatusUpdate.as_of))
+            .where(StatusUpdate.recommendation_id == Recommendation.id, StatusUpdate.as_of <= TODAY)
+            .where(*conditions)
+            .scalar_subquery()
         )
-        .group_by(StatusUpdate.recommendation_id)
-        .subquery("last_rated")
+
+    last_rated = latest(
+        StatusUpdate.author_role == Role.STAKEHOLDER, StatusUpdate.implementation.is_not(None)
     )
-    answered = (
-        select(StatusUpdate.recommendation_id, func.max(StatusUpdate.as_of).label("on"))
-        .where(seen, StatusUpdate.response.is_not(None))
-        .group_by(StatusUpdate.recommendation_id)
-        .subquery("answered")
-    )
-    since = func.coalesce(last_rated.c.on, answered.c.on)
+    answered = latest(StatusUpdate.response.is_not(None))
+    since = func.coalesce(last_rated, answered)
     return (
         select(
             *_recommendation_columns(),
-            last_rated.c.on.label("last_rated"),
+            last_rated.label("last_rated"),
             since.label("since"),
         )
         .join_from(Recommendation, Engagement, Recommendation.engagement_id == Engagement.id)
         .join(User, _client_officer())
-        .outerjoin(last_rated, last_rated.c.recommendation_id == Recommendation.id)
-        .outerjoin(answered, answered.c.recommendation_id == Recommendation.id)
         .where(
             Recommendation.stage == Stage.SHARED,
             Recommendation.response.in_(COMMITTED),
             Recommendation.implementation != Implementation.FULLY_IMPLEMENTED,
             Engagement.phase.not_in(FINISHED_PHASES),
             User.is_active.is_(True),
-            or_(since.is_(None), since <= today - every),
+            or_(since.is_(None), since <= bindparam("cutoff", type_=Date())),
         )
     )
 
