@@ -78,13 +78,19 @@ PORTFOLIO_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portfolio_be
 bench-portfolio: $(STAMP)
 	$(BIN)/python bench/portfolio.py --database-url $(PORTFOLIO_BENCH_URL)
 
-# Web pages under load (bench/README.md, "Web pages"), about a minute: the engagement page and
-# the list of all engagements at 16 connections, on SQLite with the demo data and 1,000
-# synthetic engagements; the engagement page's HTML and asset weights, and their cache headers.
+# Web pages under load (bench/README.md, "Web pages"), about 10 minutes: on SQLite with the demo
+# data and 1,000 synthetic engagements, the overview and the list (the consultant, 16
+# connections), the portfolio (the monitor, 8) and the portal (the Wallonia officer, 16), the
+# overview's HTML and asset weights and their cache headers; then the portfolio on PostgreSQL
+# with 10,000 engagements (WEB_BENCH_PG_URL: a database whose name has "bench", rebuilt).
+WEB_BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/web_bench
 .PHONY: bench-web
 bench-web: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	$(BIN)/python bench/web.py
+	$(BIN)/python bench/web.py; sqlite=$$?; \
+	$(BIN)/python bench/web.py --database-url $(WEB_BENCH_PG_URL) --engagements 10000 \
+	  --pages portfolio --figures bench/out/web_pg.json; pg=$$?; \
+	exit $$(( sqlite > pg ? sqlite : pg ))
 
 # PNGs of the main pages for the README (docs/screenshots/), taken by Debian's Chromium on a
 # new demo database.
