@@ -14,7 +14,11 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # otherwise the command to run is printed. Chromium drives the browser tests (tests/web/browser).
 SYSTEM_PACKAGES := libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core chromium
 
-$(STAMP): pyproject.toml
+# The application's dependencies, pinned (README, "Dependencies"): `make install` installs
+# exactly these; `make lock` computes them again from pyproject.toml's ranges.
+LOCK := requirements.lock
+
+$(STAMP): pyproject.toml $(LOCK)
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
@@ -22,8 +26,18 @@ $(STAMP): pyproject.toml
 	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Pin the dependencies again after a change to pyproject.toml (newest versions in its ranges,
+# for every platform, Python 3.11 and later); commit requirements.lock with the change.
+.PHONY: lock
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --quiet -o $(LOCK)
 
 install: $(STAMP)
 
@@ -58,6 +72,13 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app
+
+# The migrations against the models (tests/models/test_migrations.py: upgrade, downgrade to
+# base, upgrade again; `alembic check` finds nothing to generate; every revision has a real
+# downgrade), on SQLite and on PostgreSQL (PG_TEST_URL).
+check-migrations: $(STAMP)
+	$(BIN)/pytest -q tests/models/test_migrations.py
+	CLUSTERCASE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -q tests/models/test_migrations.py
 
 # API benchmarks (bench/README.md), about 4 minutes: list/healthz on SQLite and PostgreSQL, mixed
 # load, writer isolation; a summary of every figure and goal at the end. BENCH_PG_URL names a
