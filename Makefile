@@ -14,7 +14,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # otherwise the command to run is printed. Chromium drives the browser tests (tests/web/browser).
 SYSTEM_PACKAGES := libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core chromium
 
-# The application's dependencies, pinned (README, "Dependencies"): `make install` installs
+# The application's dependencies, pinned (docs/dependencies.md): `make install` installs
 # exactly these; `make lock` computes them again from pyproject.toml's ranges.
 LOCK := requirements.lock
 
@@ -113,8 +113,8 @@ bench-web: $(STAMP)
 	  --pages portfolio --figures bench/out/web_pg.json; pg=$$?; \
 	exit $$(( sqlite > pg ? sqlite : pg ))
 
-# PNGs of the main pages for the README (docs/screenshots/), taken by Debian's Chromium on a
-# new demo database.
+# PNGs of the main pages (docs/screenshots/, shown in the README and docs/pages.md), taken by
+# Debian's Chromium on a new demo database.
 .PHONY: screenshots
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py

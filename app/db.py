@@ -1,9 +1,9 @@
 """Engine, session factories and the request-scoped session dependency.
 
 Routes are plain `def` functions, which FastAPI runs in worker threads: no database call ever
-waits on the event loop (README, "Request path"). This dependency opens no connection itself
-(the session connects at its first statement, in the route's thread) and ends the transaction
-in a worker thread too.
+waits on the event loop (docs/performance.md, "Request path"). This dependency opens no
+connection itself (the session connects at its first statement, in the route's thread) and ends
+the transaction in a worker thread too.
 """
 
 import asyncio
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
+from app.observability import metrics, sql
 from app.services import audit  # noqa: F401  (registers the audit hook on every session)
 from app.services.errors import Busy
 
@@ -44,7 +45,7 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> En
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect(settings.sqlite_busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_on_begin)
-        return engine
+        return _observed(engine, settings)
     # No ping before each checkout (a round trip per request): a connection the server dropped
     # fails its request with 503 `database_unavailable`, and SQLAlchemy then replaces the whole
     # pool; connections are renewed hourly anyway.
@@ -58,7 +59,14 @@ def make_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> En
         "keepalives_interval": 5,
         "keepalives_count": 3,
     }
-    return create_engine(url, connect_args=connect_args, **kwargs)
+    return _observed(create_engine(url, connect_args=connect_args, **kwargs), settings)
+
+
+def _observed(engine: Engine, settings: Settings) -> Engine:
+    """Pool gauges and the slow-statement log (app/observability/sql.py)."""
+    sql.observe_pool(engine)
+    sql.log_slow_statements(engine, settings.slow_sql_ms)
+    return engine
 
 
 def _sqlite_on_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
@@ -157,6 +165,7 @@ class SessionSlots:
     def __init__(self, slots: int, timeout_s: float) -> None:
         self.slots = max(1, slots)
         self.timeout_s = timeout_s
+        metrics.DB_SESSION_SLOTS.set(self.slots)
         # One per event loop: a server has one; tests may serve one app from several.
         self._semaphores: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             WeakKeyDictionary()
@@ -168,16 +177,21 @@ class SessionSlots:
         semaphore = self._semaphores.get(loop)
         if semaphore is None:
             semaphore = self._semaphores[loop] = asyncio.Semaphore(self.slots)
+        metrics.DB_SESSION_SLOTS_WAITING.inc()
         try:
             await asyncio.wait_for(semaphore.acquire(), self.timeout_s)
         except TimeoutError:
             raise Busy(
                 "Every database connection is busy; retry in a moment", retry_after=1
             ) from None
+        finally:
+            metrics.DB_SESSION_SLOTS_WAITING.dec()
+        metrics.DB_SESSION_SLOTS_IN_USE.inc()
         try:
             yield
         finally:
             semaphore.release()
+            metrics.DB_SESSION_SLOTS_IN_USE.dec()
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -197,6 +211,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         except BaseException:
             await run_in_threadpool(finish, session, commit=False)
             raise
+        finally:
+            # The caller its dependencies resolved (for the request's log line).
+            request.state.user_id = session.info.get("actor_id")
         await run_in_threadpool(finish, session, commit=True)
 
 

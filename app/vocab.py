@@ -1,4 +1,4 @@
-"""Controlled vocabularies of DESIGN.md: API values and their human labels."""
+"""Controlled vocabularies of docs/design.md: API values and their human labels."""
 
 from enum import StrEnum
 

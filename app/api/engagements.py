@@ -46,8 +46,9 @@ def list_engagements(
     request: Request, session: DbSession, user: CurrentUser, query: ListQuery
 ) -> Response:
     """List the engagements the caller may read, filtered and sorted."""
-    # The busiest route (README, "The engagement list"): a page this process has written for
-    # the same visibility and query is sent again while nothing it shows has changed since.
+    # The busiest route (docs/performance.md, "The engagement list"): a page this process has
+    # written for the same visibility and query is sent again while nothing it shows has
+    # changed since.
     pages: PageCache = request.app.state.engagement_pages
     scope = access.visibility_scope(user)
     key = (scope, *query.model_dump().values())

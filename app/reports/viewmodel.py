@@ -1,4 +1,4 @@
-"""The frozen view-model a report is rendered from (STYLE.md rule 10).
+"""The frozen view-model a report is rendered from (docs/style.md rule 10).
 
 A service (app/services/report_view.py) loads everything once and builds a `ReportView`; the
 templates only read it. The same object, dumped to JSON, is the report's stored snapshot, and it

@@ -1,4 +1,4 @@
-"""Who may read and write what (DESIGN.md, "Users and what each must be able to do").
+"""Who may read and write what (docs/design.md, "Users and what each must be able to do").
 
 The rules live here as plain functions; app/api/deps.py turns them into the load-or-404 and
 403 dependencies each route declares. Reading is decided before writing, so an object the caller

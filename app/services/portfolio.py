@@ -1,6 +1,6 @@
 """The portfolio as DG GROW monitors it: counts, implementation rates, overdue milestones,
-the last mission of each engagement, and the engagements at risk (definitions: README,
-"Portfolio and exports").
+the last mission of each engagement, and the engagements at risk (definitions:
+docs/portfolio.md).
 
 The database aggregates (GROUP BY, grouped subqueries joined to the engagements), so a summary
 is five statements whatever the size of the portfolio, and Python sees one row per group or per

@@ -1,5 +1,5 @@
 """Reminders: per person, the overdue milestones and the responses still pending that they
-should act on, as one digest each (see README, "Reminders").
+should act on, as one digest each (see docs/reminders.md).
 
 - An overdue milestone (due before `today`, not completed) of an open engagement goes to the
   engagement's team: its lead consultant and its members, active consultants only.

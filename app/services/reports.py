@@ -271,7 +271,7 @@ def publish(
     session: Session, report: Report, view: ReportView, rendered: RenderedPdf, *, now: datetime
 ) -> Report:
     """Freeze `report` as published with its final rendering; a policy briefing shares every
-    draft recommendation it contains (DESIGN.md)."""
+    draft recommendation it contains (docs/design.md)."""
     # Checked again under the engagement's lock: a newer version may have been published
     # while this one rendered (publishing the same version twice fails its `version` check).
     lock_engagement(session, report.engagement_id)

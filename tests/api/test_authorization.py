@@ -2,7 +2,7 @@
 
 The operations come from the app's own OpenAPI document, so a new route without a rule here
 fails `test_every_operation_has_a_rule`. The expected outcome of each rule is written out below
-from DESIGN.md's table of roles, independently of the app's code.
+from docs/design.md's table of roles, independently of the app's code.
 """
 
 from dataclasses import dataclass
@@ -43,7 +43,7 @@ ROLES = (
     "monitor",
     "admin",
 )
-# What a stakeholder may see of its own client's engagement (DESIGN.md).
+# What a stakeholder may see of its own client's engagement (docs/design.md).
 STAKEHOLDER_SECTIONS = {"engagement", "milestones", "recommendations", "reports"}
 
 

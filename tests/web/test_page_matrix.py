@@ -1,5 +1,5 @@
 """The page-by-role matrix, generated from the app's routes: every page answers each kind of
-caller exactly as the API's authorization rules say (DESIGN.md, "Users and what each must be
+caller exactly as the API's authorization rules say (docs/design.md, "Users and what each must be
 able to do"). A page route that declares none of the known rules fails the suite, so a new
 page cannot ship without one.
 
@@ -114,7 +114,7 @@ def test_every_page_route_declares_a_rule() -> None:
 
 def test_the_matrix_covers_the_workspace() -> None:
     paths = {p for _, p, _ in PAGE_ROUTES}
-    # The issue's pages (DESIGN.md, "Web pages"): the matrix runs over each of them.
+    # The issue's pages (docs/design.md, "Web pages"): the matrix runs over each of them.
     for path in ("/", "/engagements", "/engagements/new", "/engagements/{engagement_id}"):
         assert path in paths
 
