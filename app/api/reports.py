@@ -65,7 +65,7 @@ def list_reports(
         engagement,
         kind=kind,
         status=status_,
-        published_only=shared_only(user),
+        client_view=shared_only(user),
         limit=paging.limit,
         offset=paging.offset,
     )
@@ -125,7 +125,7 @@ def preview_report(
 
 
 def _get(session: DbSession, engagement: Engagement, user: CurrentUser, report_id: int) -> Report:
-    return service.get_report(session, engagement, report_id, published_only=shared_only(user))
+    return service.get_report(session, engagement, report_id, client_view=shared_only(user))
 
 
 @router.get(

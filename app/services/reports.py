@@ -38,6 +38,11 @@ from app.vocab import ReportKind, ReportStatus, Stage
 # Reservations are written and removed through the table, past the ORM (see above).
 _REPORTS = cast(Table, Report.__table__)
 
+# The documents written for the client, which its stakeholders read once published. The
+# assessment report carries the whole diagnosis and evidence (hypotheses and dismissed
+# bottlenecks included): an internal document, for staff only, published or not.
+CLIENT_KINDS = (ReportKind.POLICY_BRIEFING, ReportKind.PROGRESS_REPORT)
+
 
 def list_reports(
     session: Session,
@@ -45,32 +50,36 @@ def list_reports(
     *,
     kind: ReportKind | None,
     status: ReportStatus | None,
-    published_only: bool,
+    client_view: bool,
     limit: int,
     offset: int,
 ) -> tuple[Sequence[Report], int]:
-    """The engagement's report versions, newest first; `published_only` for stakeholders."""
+    """The engagement's report versions, newest first; `client_view` (stakeholders): only the
+    published versions of the client's documents."""
     stmt = select(Report).where(Report.engagement_id == engagement.id, _rendered())
     if kind is not None:
         stmt = stmt.where(Report.kind == kind)
     if status is not None:
         stmt = stmt.where(Report.status == status)
-    if published_only:
-        stmt = stmt.where(Report.status == ReportStatus.PUBLISHED)
+    if client_view:
+        stmt = stmt.where(Report.status == ReportStatus.PUBLISHED, Report.kind.in_(CLIENT_KINDS))
     stmt = stmt.order_by(Report.kind, Report.version_number.desc(), Report.id.desc())
     return paginate(session, stmt, limit=limit, offset=offset)
 
 
 def get_report(
-    session: Session, engagement: Engagement, report_id: int, *, published_only: bool
+    session: Session, engagement: Engagement, report_id: int, *, client_view: bool
 ) -> Report:
-    """One report of the engagement; drafts are invisible (404) when `published_only`."""
+    """One report of the engagement; in the `client_view` (stakeholders), drafts and internal
+    documents are invisible (404)."""
     report = session.scalar(
         select(Report).where(
             Report.id == report_id, Report.engagement_id == engagement.id, _rendered()
         )
     )
-    if report is None or (published_only and report.status != ReportStatus.PUBLISHED):
+    if report is None or (
+        client_view and (report.status != ReportStatus.PUBLISHED or report.kind not in CLIENT_KINDS)
+    ):
         raise NotFound(f"report {report_id} not found in this engagement")
     return report
 

@@ -328,6 +328,42 @@ def test_stakeholder_sees_only_published_reports_of_own_client(
     assert db.get(Report, draft.id).status == ReportStatus.DRAFT  # type: ignore[union-attr]
 
 
+def test_a_published_assessment_report_stays_internal(
+    client: TestClient, db: Session, wallonia: Engagement
+) -> None:
+    """The assessment report carries the whole diagnosis (hypotheses, dismissed bottlenecks,
+    contradicting evidence): staff read it, the client's stakeholders never, published or not."""
+    internal = make_report(
+        db, wallonia, kind=ReportKind.ASSESSMENT_REPORT, version_number=1,
+        status=ReportStatus.PUBLISHED, pdf=b"%PDF internal diagnosis",
+    )  # fmt: skip
+    progress = make_report(
+        db, wallonia, kind=ReportKind.PROGRESS_REPORT, version_number=1,
+        status=ReportStatus.PUBLISHED, pdf=b"%PDF progress",
+    )  # fmt: skip
+    officer = make_user(db, role=Role.STAKEHOLDER, region_id=wallonia.region_id)
+    monitor = make_user(db, role=Role.MONITOR)
+    db.commit()
+
+    as_officer = bearer(officer)
+    listed = client.get(base(wallonia), headers=as_officer).json()["items"]
+    assert internal.id not in [r["id"] for r in listed]
+    assert progress.id in [r["id"] for r in listed]
+    assert {r["kind"] for r in listed} <= {"policy_briefing", "progress_report"}
+    filtered = client.get(base(wallonia), params={"kind": "assessment_report"}, headers=as_officer)
+    assert filtered.json()["total"] == 0
+    for path in (f"{internal.id}", f"{internal.id}/pdf"):
+        assert client.get(f"{base(wallonia)}/{path}", headers=as_officer).status_code == 404
+    assert client.get(f"{base(wallonia)}/{progress.id}/pdf", headers=as_officer).content == (
+        b"%PDF progress"
+    )
+    # Staff read it.
+    for user in (monitor, None):
+        headers = bearer(user) if user else {}
+        got = client.get(f"{base(wallonia)}/{internal.id}/pdf", headers=headers)
+        assert got.status_code == 200 and got.content == b"%PDF internal diagnosis"
+
+
 def test_monitor_reads_drafts_but_cannot_render_or_publish(
     client: TestClient, db: Session, wallonia: Engagement
 ) -> None:

@@ -107,7 +107,7 @@ def _published(session: Session, engagement: Engagement, user: User) -> list[Rep
         engagement,
         kind=None,
         status=ReportStatus.PUBLISHED,
-        published_only=access.shared_only(user),
+        client_view=access.shared_only(user),
         limit=SHOWN_REPORTS,
         offset=0,
     )

@@ -55,7 +55,7 @@ def _versions(
         engagement,
         kind=None,
         status=None,
-        published_only=access.shared_only(user),
+        client_view=access.shared_only(user),
         limit=MAX_PAGE,
         offset=0,
     )
@@ -178,7 +178,7 @@ def _confirm_page(
     problem: AppError | None = None,
 ) -> Response:
     """What publishing this draft will do, and the button that does it; or why it cannot."""
-    report = service.get_report(session, engagement, report_id, published_only=False)
+    report = service.get_report(session, engagement, report_id, client_view=False)
     sharing: list[Recommendation] = []
     try:
         sharing = _sharing(session, report)
@@ -222,7 +222,7 @@ def publish_report(
 ) -> Response:
     """Publish a draft (POST /api/v1/engagements/{id}/reports/{rid}/publish)."""
     try:
-        draft = service.get_report(session, engagement, report_id, published_only=False)
+        draft = service.get_report(session, engagement, report_id, client_view=False)
         codes = [r.code for r in _sharing(session, draft)]
         report = api.publish_report(request, session, engagement, user, report_id, Response())
     except AppError as exc:
