@@ -16,8 +16,19 @@ class Settings(BaseSettings):
     secret_key_file: str = ".clustercase-secret"
     environment: Literal["development", "production"] = "development"
     access_token_minutes: int = 30
-    login_max_failures: int = 10
-    login_window_minutes: int = 15
+    # Failed-login throttling (app/services/auth.py, docs/security-sign-in.md): per account
+    # and client address pair, the first `login_free_failures` failures are answered at once;
+    # each further one doubles the wait before the next attempt from that pair, from
+    # `login_delay_base_s` up to `login_delay_cap_s`. The same per client address across
+    # accounts, with `login_address_free_failures`. An account with `login_account_alert_failures`
+    # failures gives its pairs no free failures (it never refuses a pair's first attempt).
+    # Failures are forgotten after `login_failure_memory_hours`.
+    login_free_failures: int = Field(5, ge=0)
+    login_address_free_failures: int = Field(20, ge=0)
+    login_account_alert_failures: int = Field(100, ge=1)
+    login_delay_base_s: int = Field(1, ge=1)
+    login_delay_cap_s: int = Field(900, ge=1)
+    login_failure_memory_hours: int = Field(24, ge=1)
     max_body_bytes: int = 1024 * 1024
     # Browser sign-ins (app/web): a session ends this long after sign-in, or after this long
     # without a request; the cookie is Secure in production (served over HTTPS only).

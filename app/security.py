@@ -114,12 +114,27 @@ _DECODE_OPTIONS: Options = {
 }
 
 
+# A user id is a positive 32-bit integer (app/schemas/common.py MAX_ID); a `sub` outside it
+# names no user, and must not reach the database (SQLite cannot bind 2**70: a 500).
+_MAX_USER_ID = 2**31 - 1
+
+
+def _user_id(subject: object) -> int | None:
+    """The user id `subject` spells in plain decimal digits (not "+1", " 1", "1_0"), or None."""
+    if not isinstance(subject, str) or not (subject.isascii() and subject.isdigit()):
+        return None
+    if len(subject) > 10 or not 1 <= int(subject) <= _MAX_USER_ID:
+        return None
+    return int(subject)
+
+
 def _verify(token: str, key: str, now: float) -> tuple[int, float] | None:
     try:
         claims = jwt.decode(token, key, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
-        user_id, issued_at, expires_at = int(claims["sub"]), int(claims["iat"]), int(claims["exp"])
+        issued_at, expires_at = int(claims["iat"]), float(int(claims["exp"]))
     except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
         return None
-    if issued_at > now or expires_at <= now:
+    user_id = _user_id(claims["sub"])
+    if user_id is None or issued_at > now or expires_at <= now:
         return None
-    return user_id, float(expires_at)
+    return user_id, expires_at

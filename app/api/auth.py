@@ -20,6 +20,13 @@ public = APIRouter(prefix="/auth", tags=["auth"])
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it: behind a reverse proxy, uvicorn's
+    `--proxy-headers --forwarded-allow-ips` make it the real one. The API and the sign-in page
+    both throttle by it."""
+    return request.client.host if request.client else "unknown"
+
+
 @public.post("/token", responses=error_responses(401, 422, 429))
 def issue_access_token(
     request: Request, session: DbSession, form: Annotated[OAuth2PasswordRequestForm, Depends()]
@@ -29,20 +36,20 @@ def issue_access_token(
     attempt = service.start_login(
         session,
         email=form.username[:320],
-        client_ip=request.client.host if request.client else "unknown",
-        limit=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_window_minutes),
+        client_ip=client_address(request),
+        throttle=service.Throttle.from_settings(settings),
     )
     if attempt.retry_after is not None:
+        # Refused before the password is checked: a throttled client learns nothing from it.
         raise TooManyAttempts(
             "Too many failed logins; try again later", retry_after=attempt.retry_after
         )
-    # End the reading transaction: on SQLite a writer's transaction holds the write lock, and
-    # no lock is to be held while the password is checked (~100 ms, in this worker thread).
+    # Commit the attempt (counted as a failure until the password proves right), so that
+    # concurrent attempts see it; no lock is held while the password is checked (~100 ms).
     session.commit()
     outcome = service.finish_login(session, attempt, form.password[:256])
     if outcome.user is None:
-        # Returned, not raised: the session commits, so the failure is counted.
+        # Returned, not raised: the session commits (the failure is already recorded).
         return JSONResponse(  # type: ignore[return-value]
             error_body("invalid_credentials", "Incorrect email or password"),
             status_code=401,

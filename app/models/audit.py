@@ -34,10 +34,15 @@ class AuditEntry(Base):
 
 
 class LoginFailure(Base):
-    """A failed login, counted per account and per client address over a sliding window."""
+    """A failed login attempt, one row per throttling key it counts against (app/services/
+    auth.py): `pair:…`, `address:…` and `account:…`. Rows older than the settings'
+    memory are deleted (by `at`) whenever a failure is recorded."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_key_at", "key", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(400))

@@ -1,6 +1,6 @@
 """Signing in and out of the pages: the cookie, its lifetime and idle timeout, the same
-passwords and throttling as the API, local `next` targets only, deactivation at the next
-request."""
+passwords as the API (its throttling: test_sign_in_throttling.py), local `next` targets only,
+deactivation at the next request."""
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -222,26 +222,6 @@ def test_each_sign_in_gets_a_new_token(browser: TestClient, alice: User, db: Ses
     first = browser.cookies[cookies.SESSION_COOKIE]
     sign_in_form(browser, "alice@example.org", PASSWORD)
     assert browser.cookies[cookies.SESSION_COOKIE].split(".")[0] != first.split(".")[0]
-
-
-def test_failures_through_the_api_throttle_the_sign_in_page(
-    browser: TestClient, alice: User, app: object
-) -> None:
-    for _ in range(10):
-        browser.post("/api/v1/auth/token", data={"username": "alice@example.org", "password": "x"})
-    answer = sign_in_form(browser, "alice@example.org", PASSWORD)
-    assert answer.status_code == 429  # type: ignore[attr-defined]
-    assert "Too many failed sign-ins" in answer.text  # type: ignore[attr-defined]
-    assert int(answer.headers["retry-after"]) > 0  # type: ignore[attr-defined]
-
-
-def test_failures_on_the_sign_in_page_throttle_the_api(browser: TestClient, alice: User) -> None:
-    for _ in range(10):
-        sign_in_form(browser, "alice@example.org", "x")
-    api = browser.post(
-        "/api/v1/auth/token", data={"username": "alice@example.org", "password": PASSWORD}
-    )
-    assert api.status_code == 429
 
 
 def test_sign_ins_leave_no_token_in_the_audit_trail(

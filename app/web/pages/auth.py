@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import clock
+from app.api.auth import client_address
 from app.db import DbSession
 from app.services import auth as login_service
 from app.services import web_sessions
@@ -65,6 +66,14 @@ def _login_page(
     return response
 
 
+def wait_in_words(seconds: int) -> str:
+    """`seconds` for people: "1 second", "40 seconds", "2 minutes" (rounded up)."""
+    if seconds < 60:
+        return f"{seconds} second" + ("" if seconds == 1 else "s")
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute" + ("" if minutes == 1 else "s")
+
+
 @router.get("/login")
 def login_form(request: Request, pages: Templates) -> Response:
     """The sign-in form."""
@@ -84,17 +93,16 @@ def login(
     attempt = login_service.start_login(
         session,
         email=email,
-        client_ip=request.client.host if request.client else "unknown",
-        limit=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_window_minutes),
+        client_ip=client_address(request),
+        throttle=login_service.Throttle.from_settings(settings),
     )
     if attempt.retry_after is not None:
-        minutes = max(1, round(attempt.retry_after / 60))
-        error = f"Too many failed sign-ins. Try again in {minutes} minute(s)."
+        # No password check while throttled (app/api/auth.py).
+        error = f"Too many failed sign-ins. Try again in {wait_in_words(attempt.retry_after)}."
         page = _login_page(request, pages, email=email, error=error, status_code=429)
         page.headers["retry-after"] = str(attempt.retry_after)
         return page
-    # No lock is held while the password is checked (app/api/auth.py).
+    # The attempt is recorded; no lock is held while the password is checked (app/api/auth.py).
     session.commit()
     outcome = login_service.finish_login(session, attempt, password)
     if outcome.user is None:
