@@ -58,8 +58,10 @@ run: seed
 	@echo
 	$(BIN)/clustercase serve --host $(HOST) --port $(PORT)
 
+# The suite on SQLite, browser tests included; the tests that move data into PostgreSQL
+# (marker `postgres`) run in test-pg, so that this needs no PostgreSQL server.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not postgres"
 
 # The browser tests (tests/web/browser) serve a SQLite demo database of their own whatever the
 # suite's database is: they run once, in `make test`.

@@ -3,7 +3,7 @@
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
@@ -236,6 +236,85 @@ def _remind(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    """A consistent backup of the running database, with its manifest (app/ops/backup.py)."""
+    from pathlib import Path
+
+    from app.ops import StepPrinter, backup
+
+    def run() -> str:
+        file = Path(args.file)
+        manifest = backup.backup(Settings().database_url, file, progress=StepPrinter())
+        return (
+            f"backup written to {file}: {manifest.engine} at schema revision "
+            f"{manifest.schema_revision}, {len(manifest.tables)} tables, "
+            f"{manifest.total_rows} rows, {file.stat().st_size} bytes"
+        )
+
+    return _operation(run)
+
+
+def _restore(args: argparse.Namespace) -> int:
+    """Replace the database with a backup, then verify it against the manifest."""
+    from pathlib import Path
+
+    from app.ops import StepPrinter, backup
+
+    def run() -> str:
+        done = backup.restore(
+            Settings().database_url, Path(args.file), force=args.force, progress=StepPrinter()
+        )
+        revision = done.manifest.schema_revision
+        upgrade = " (run `clustercase db upgrade` next)" if revision != done.head else ""
+        return (
+            f"restored {args.file}: {len(done.manifest.tables)} tables, "
+            f"{done.manifest.total_rows} rows, row counts and checksums verified; "
+            f"schema revision {revision}{upgrade}"
+        )
+
+    return _operation(run)
+
+
+def _db_copy(args: argparse.Namespace) -> int:
+    """Copy every table into another, empty database (the move to PostgreSQL)."""
+    from sqlalchemy import make_url
+
+    from app.ops import StepPrinter
+    from app.ops.copy import copy_database
+
+    def run() -> str:
+        copied = copy_database(Settings().database_url, args.to, progress=StepPrinter())
+        target = make_url(args.to).render_as_string(hide_password=True)
+        return (
+            f"copied {copied.rows} rows of {len(copied.tables)} tables to {target} at revision "
+            f"{copied.revision}: row counts and checksums verified; "
+            f"point CLUSTERCASE_DATABASE_URL at it to run the app there"
+        )
+
+    return _operation(run)
+
+
+def _operation(run: Callable[[], str]) -> int:
+    """Run an app/ops operation: its summary on stdout, or its error on stderr (exit 2 when it
+    was refused, 1 when it failed)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.ops import OpsError
+
+    try:
+        print(run())
+    except OpsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except SQLAlchemyError as exc:
+        print(f"error: database: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return 2
@@ -264,6 +343,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="db_command", required=True
     )
     db.add_parser("upgrade", help="apply the migrations").set_defaults(handler=_db_upgrade)
+    db_copy = db.add_parser("copy", help="copy every table into another, empty database")
+    db_copy.add_argument("--to", required=True, help="the target's URL (postgresql+psycopg://…)")
+    db_copy.set_defaults(handler=_db_copy)
+
+    backup = commands.add_parser("backup", help="back the running database up into a file")
+    backup.add_argument("file", help="the backup file to write (a new file)")
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser("restore", help="replace the database with a backup file")
+    restore.add_argument("file", help="a file written by `clustercase backup`")
+    restore.add_argument("--force", action="store_true", help="replace a database holding data")
+    restore.set_defaults(handler=_restore)
 
     seed = commands.add_parser("seed", help="load data").add_subparsers(
         dest="seed_command", required=True

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "ClusterCase <noreply@clustercase.example>"
     smtp_timeout_s: float = 10.0
+    # PostgreSQL backups (`clustercase backup`/`restore`, app/ops/pgtools.py): the folder of
+    # pg_dump and pg_restore, which must be of the server's major version or newer; unset: PATH.
+    pg_bin_dir: str | None = None
 
 
 @lru_cache
