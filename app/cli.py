@@ -27,17 +27,26 @@ def _serve(args: argparse.Namespace) -> int:
     # at start-up, unless told otherwise.
     os.environ.setdefault("CLUSTERCASE_PIN_CPU", "true")
     os.environ.setdefault("CLUSTERCASE_DB_POOL_WARM", "true")
+    from app.observability import logs, multiproc
 
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        access_log=False,
-        timeout_graceful_shutdown=math.ceil(Settings().shutdown_grace_s),
-    )
+    settings = Settings()
+    # Worker processes share their metrics through files (app/observability/multiproc.py).
+    metrics_dir = multiproc.prepare(args.workers)
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            # One line per request comes from the app (app/observability/middleware.py).
+            access_log=False,
+            log_config=logs.config(logs.format_of(settings)),
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_s),
+        )
+    finally:
+        multiproc.remove(metrics_dir)
     return 0
 
 

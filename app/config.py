@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     render_workers: int = 2
     render_queue: int = 8
     render_timeout_s: float = 120.0
+    # Monitoring (docs/monitoring.md). /metrics answers clients of these networks (CIDRs,
+    # comma-separated; empty: none), and only with this bearer token when one is set.
+    metrics_networks: str = "127.0.0.0/8,::1/128"
+    metrics_token: SecretStr | None = None
+    # Log lines: JSON objects or plain text; unset, JSON in production and text in development.
+    log_format: Literal["json", "text"] | None = None
+    # SQL statements that take at least this long are logged (0: every statement).
+    slow_sql_ms: int = Field(200, ge=0)
     # Reminder e-mails (`clustercase remind --send`): one SMTP connection per run.
     smtp_host: str = "localhost"
     smtp_port: int = 25

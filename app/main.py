@@ -33,6 +33,8 @@ from app.api.errors import install_error_handlers
 from app.api.middleware import BodySizeLimit, RequestId
 from app.config import Settings
 from app.db import SessionFactories, SessionSlots, make_engine, warm_pool
+from app.observability.metrics import MetricsAccess
+from app.observability.middleware import Observe
 from app.reports.pool import RenderPool
 from app.schemas.common import ErrorOut, error_responses
 from app.security import resolve_secret_key
@@ -111,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_max_age=int(settings.web_session_hours * 3600),
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Metrics and the request's log line, with the id RequestId gives it (docs/monitoring.md).
+    app.add_middleware(Observe, access=MetricsAccess.from_settings(settings))
     app.add_middleware(RequestId)
 
     _add_health_routes(app)

@@ -28,10 +28,12 @@ import os
 import signal
 import sys
 import threading
+import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from app import affinity
+from app.observability import metrics
 from app.reports.render import RenderedPdf, render_pdf
 from app.reports.viewmodel import ReportView
 from app.services.errors import Busy
@@ -83,12 +85,15 @@ class RenderPool:
         self._state = threading.Condition()  # guards `pending`, `_executor` and `_spawner`
         self._executor: ProcessPoolExecutor | None = None
         self._spawner: ThreadPoolExecutor | None = None
+        metrics.RENDER_WORKERS.set(self.workers)
+        metrics.RENDER_CAPACITY.set(self.capacity)
 
     def render(self, view: ReportView) -> RenderedPdf:
         """Render `view` to PDF in a worker process and wait for it (at most `timeout_s`); 503
         (Busy) when the pool and its queue are full, when the render takes too long, or when
         its worker process died."""
         self._admit()
+        started = time.perf_counter()
         try:
             executor, future = self._submit(view)
         except BaseException:
@@ -96,8 +101,9 @@ class RenderPool:
             raise
         future.add_done_callback(self._release)
         try:
-            return future.result(timeout=self.timeout_s)
+            rendered = future.result(timeout=self.timeout_s)
         except TimeoutError as exc:
+            metrics.RENDER_REFUSALS.labels("timeout").inc()
             future.cancel()  # still queued: never rendered; running: it ends on its own
             raise Busy(
                 f"the render took longer than {self.timeout_s:.0f} s",
@@ -106,21 +112,27 @@ class RenderPool:
         except (BrokenProcessPool, CancelledError) as exc:
             # A worker died (killed, out of memory), or the pool is being shut down.
             log.error("a report render was lost with its worker process; starting new ones")
+            metrics.RENDER_REFUSALS.labels("lost").inc()
             self._discard(executor)
             raise _restarting() from exc
+        metrics.RENDER_SECONDS.observe(time.perf_counter() - started)
+        return rendered
 
     def _admit(self) -> None:
         with self._state:
             if self.pending >= self.capacity:
+                metrics.RENDER_REFUSALS.labels("busy").inc()
                 raise Busy(
                     f"all {self.workers} report renderers are busy and "
                     f"{self.capacity - self.workers} renders are waiting; try again shortly",
                     retry_after=RETRY_AFTER_BUSY_S,
                 )
             self.pending += 1
+            metrics.render_admitted(queued=self.pending > self.workers)
 
     def _release(self, _future: object = None) -> None:
         with self._state:
+            metrics.render_released(queued=self.pending > self.workers)
             self.pending -= 1
             self._state.notify_all()
 
