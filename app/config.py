@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     secret_key_file: str = ".clustercase-secret"
     environment: Literal["development", "production"] = "development"
+    # /docs and /openapi.json (app/api/docs.py; no /redoc): unset, on in development and off in
+    # production; true or false decides in either (docs/security-headers.md).
+    api_docs: bool | None = None
     access_token_minutes: int = 30
     # Failed-login throttling (app/services/auth.py, docs/security-sign-in.md): per account
     # and client address pair, the first `login_free_failures` failures are answered at once;

@@ -29,8 +29,12 @@ from app.api import (
     workflow,
 )
 from app.api.deps import current_user
+from app.api.docs import OPENAPI_URL, add_docs_routes, docs_enabled
 from app.api.errors import install_error_handlers
+from app.api.headers import install as install_security_headers
 from app.api.middleware import BodySizeLimit, RequestId
+from app.api.options import Options
+from app.api.responses import document_error_statuses
 from app.config import Settings
 from app.db import SessionFactories, SessionSlots, make_engine, warm_pool
 from app.observability.metrics import MetricsAccess
@@ -87,6 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Case management for cluster-policy advisory work",
         lifespan=lifespan,
+        # Our own /docs (app/api/docs.py): Swagger UI served by this app, no CDN; no /redoc.
+        openapi_url=OPENAPI_URL if docs_enabled(settings) else None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.secret_key = secret_key
@@ -112,10 +120,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         secure_cookies=secure_cookies,
         session_max_age=int(settings.web_session_hours * 3600),
     )
+    app.add_middleware(Options)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Metrics and the request's log line, with the id RequestId gives it (docs/monitoring.md).
     app.add_middleware(Observe, access=MetricsAccess.from_settings(settings))
     app.add_middleware(RequestId)
+    install_security_headers(app, hsts=settings.environment == "production")
 
     _add_health_routes(app)
     # Routers go into the app itself, not into routers nested in it: FastAPI matches a request
@@ -151,12 +161,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The pages (app/web): same services and access rules; every state-changing request
     # carries its CSRF token.
     app.include_router(assets.router())
+    if docs_enabled(settings):
+        add_docs_routes(app, assets)
     for page_router in PAGE_ROUTERS:
         app.include_router(page_router, dependencies=[Depends(csrf_protect)])
     app.state.pages.paths = frozenset(
         route.path for router in PAGE_ROUTERS for route in router.routes if hasattr(route, "path")
     )
     _summaries_from_docstrings(app.router)
+    document_error_statuses(app)
     return app
 
 

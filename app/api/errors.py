@@ -63,6 +63,12 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers 422 to a JSON body that does not parse, but 400 to one whose bytes
+        # are not text: both are a body that is not JSON, and answer alike.
+        detail = "body: JSON decode error (the body is not UTF-8 text)"
+        fields = [{"loc": ["body"], "msg": "JSON decode error"}]
+        return JSONResponse(error_body("validation_error", detail, fields=fields), 422)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers

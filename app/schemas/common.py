@@ -1,5 +1,7 @@
 """Shapes shared by every resource: the list envelope, the error body, base configs."""
 
+import re
+from datetime import date
 from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import (
@@ -7,19 +9,82 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     HttpUrl,
     PlainSerializer,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_text(value: Any) -> Any:
+    """A date as JSON carries it: an ISO 8601 string (YYYY-MM-DD), or a date given by Python
+    code. Numbers are refused: pydantic's lax mode reads them as Unix times (0 = 1970-01-01)."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    if isinstance(value, str):
+        raise PydanticCustomError("date_parsing", "Input should be a date as YYYY-MM-DD")
+    raise PydanticCustomError("date_type", "Input should be a date: a string YYYY-MM-DD")
+
+
+# The JSON types whose values pydantic's lax mode would take from another type: "2" as 2,
+# 1 and "true" as True, false as 0.0, 5 as "5".
+_STRICT_SCALARS = frozenset({"int", "float", "bool", "str"})
+
+
+def _strict_scalars_iso_dates(node: Any) -> None:
+    """Make the scalars of a core schema strict, and its dates take ISO strings only. Enums
+    stay lax: JSON gives their values, which strict Python validation (what FastAPI runs on a
+    parsed body) would refuse for want of enum instances."""
+    if isinstance(node, list):
+        for item in node:
+            _strict_scalars_iso_dates(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "function-before" and node["function"]["function"] is _iso_date_text:
+        return  # done already: a model's schema is handed back each time it is used
+    if node.get("type") in _STRICT_SCALARS:
+        node["strict"] = True
+    elif node.get("type") == "date":
+        inner = dict(node)
+        node.clear()
+        node.update(core_schema.no_info_before_validator_function(_iso_date_text, inner))
+        return
+    for child in node.values():
+        _strict_scalars_iso_dates(child)
 
 
 class InputModel(BaseModel):
     """Request bodies: unknown fields are refused, strings are stripped, and NUL characters
-    refused (PostgreSQL cannot store them; SQLite would, so the databases would disagree)."""
+    refused (PostgreSQL cannot store them; SQLite would, so the databases would disagree).
+
+    Types are strict, as the OpenAPI document states them: no string, number or boolean
+    coercion (`"2"` is not an integer, `false` not a number, `0` not a date, `5` not a
+    string); dates are ISO strings (docs/openapi-conformance.md). FastAPI validates a parsed
+    JSON body through a TypeAdapter, which keeps this strictness; `model_validate` (the
+    pages' forms, whose every value is text) is lenient unless told otherwise."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[BaseModel], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema = handler(source)
+        _strict_scalars_iso_dates(schema)
+        return schema
+
+    @classmethod
+    def model_validate(cls, obj: Any, *, strict: bool | None = False, **kwargs: Any) -> Self:
+        """Lenient by default: Python callers pass form text ("2" for 2); see the class."""
+        return super().model_validate(obj, strict=strict, **kwargs)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -36,6 +101,19 @@ class UpdateModel(InputModel):
 
     nullable: ClassVar[frozenset[str]] = frozenset()
 
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Document `null` only where it is accepted: the `X | None` of the other fields only
+        means "may be left out"."""
+        json_schema = handler(schema)
+        properties = handler.resolve_ref_schema(json_schema).get("properties", {})
+        for name, prop in properties.items():
+            if name not in cls.nullable:
+                properties[name] = _without_null(prop)
+        return json_schema
+
     @model_validator(mode="after")
     def _no_null_for_required(self) -> Self:
         bad = sorted(
@@ -48,6 +126,15 @@ class UpdateModel(InputModel):
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, as plain values."""
         return self.model_dump(exclude_unset=True)
+
+
+def _without_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A property's JSON schema with its `null` alternative (and `default: null`) removed."""
+    rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    options = [o for o in prop.get("anyOf", ()) if o != {"type": "null"}]
+    if "anyOf" not in prop:
+        return rest
+    return rest | options[0] if len(options) == 1 else rest | {"anyOf": options}
 
 
 class ReadModel(BaseModel):

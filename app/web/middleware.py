@@ -1,5 +1,6 @@
-"""Headers of the pages: a Content-Security-Policy without inline scripts, no framing, no
-caching of private pages, and the sign-in cookie renewed (app/web/deps.page_user)."""
+"""Headers of the pages: a Content-Security-Policy without inline scripts, no caching of
+private pages, and the sign-in cookie renewed (app/web/deps.page_user). Those of every response
+(nosniff, no framing, the referrer policy) come from app/api/headers.py."""
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -14,12 +15,7 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-PAGE_HEADERS = {
-    "content-security-policy": CONTENT_SECURITY_POLICY,
-    "x-frame-options": "DENY",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-}
+PAGE_HEADERS = {"content-security-policy": CONTENT_SECURITY_POLICY}
 
 
 class PageHeaders:
