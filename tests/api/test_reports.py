@@ -103,8 +103,14 @@ def test_briefing_draft_holds_every_recommendation_and_cited_source(
     data = attached_json(pdf)
     cited_ids = {e["id"] for e in data["evidence"]}
     assert cited_ids
+    flat = " ".join(text.split())
     for evidence in db.scalars(select(Evidence).where(Evidence.id.in_(cited_ids))):
         assert " ".join(evidence.title.split()) in text
+        # Each part of a reference ends with ". " before the next (they once ran together).
+        if evidence.source and evidence.published_on:
+            day = evidence.published_on
+            parts = f"{' '.join(evidence.source.split())}. {day.day} {day:%B %Y}."
+            assert parts in flat, parts
     assert report["page_count"] > 1
     assert "DRAFT" in text and "Page 2 of" in text
     assert wallonia.reference in text and "Contents" in text
