@@ -144,6 +144,18 @@ class Phase(StrEnum):
 FINISHED_PHASES: tuple[Phase, ...] = (Phase.CLOSED, Phase.CANCELLED)
 OPEN_PHASES: tuple[Phase, ...] = tuple(p for p in Phase if p not in FINISHED_PHASES)
 
+# How a client document (policy briefing, progress report) names the engagement's stage: the
+# client's words, not the workflow's. `on_hold` and `cancelled` are internal and have none, so
+# the document says nothing about the stage (docs/report-labels.md).
+CLIENT_STAGE_LABELS: dict[Phase, str] = {
+    Phase.SCOPING: "Scoping",
+    Phase.DIAGNOSIS: "Assessment",
+    Phase.RECOMMENDATIONS: "Recommendations in preparation",
+    Phase.REPORTING: "Reporting",
+    Phase.FOLLOW_UP: "Implementation of the recommendations",
+    Phase.CLOSED: "Completed",
+}
+
 
 class Role(StrEnum):
     CONSULTANT = "consultant"

@@ -15,10 +15,12 @@ widest sans fonts, so a narrower fallback font only leaves more room.
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+
+from app.reports import numbers
 
 WIDTH = 680
 FONT = "'DejaVu Sans', sans-serif"
@@ -79,6 +81,7 @@ class IndicatorBar:
     unit: str
     benchmark: float | None
     benchmark_label: str
+    higher_is_better: bool | None = None  # None: the direction is not known, so not stated
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -145,7 +148,8 @@ def _number(value: float) -> str:
 
 
 def _quantity(value: float, unit: str) -> str:
-    return f"{_number(value)} {_clean(unit)}".strip()
+    """As the report's tables write it ("9.6% of SMEs"), so a chart and its table agree."""
+    return numbers.quantity(value, _clean(unit))
 
 
 # --- svg primitives -----------------------------------------------------------------------------
@@ -336,25 +340,47 @@ def _plan_row(item: PlanItem, top: float) -> list[str]:
 
 # --- key indicators against benchmarks ----------------------------------------------------------
 
-IND_TOP, IND_ROW, IND_BAR, IND_X, IND_WIDTH, IND_TEXT = 64, 40, 16, 200, 260, 480
+# One index scale for every row: value / benchmark x 100, so 100 is "at the benchmark" whatever
+# the unit. The label column is as wide as the labels need (up to IND_LABEL_MAX), then labels
+# wrap at word boundaries; the value column wraps too. Nothing is cut with an ellipsis except
+# text beyond IND_LINES lines, a cap for pathological input far beyond the model's 300 characters.
+IND_TOP, IND_LABEL_MIN, IND_LABEL_MAX, IND_TEXT_W, IND_BAR, IND_LINES = 84, 90, 200, 170, 16, 6
+IND_TEXT = WIDTH - IND_TEXT_W
+IND_END = IND_TEXT - 18  # the right end of the scale
+IND_STEPS = (25.0, 50.0, 100.0, 200.0, 250.0, 500.0)
+IND_CAP = 500.0  # indices beyond are drawn to the edge of the scale; the number is written
 
 
 def indicator_chart(bars: Sequence[IndicatorBar], *, title: str) -> Markup:
-    """Each indicator as a bar with a marker at its benchmark, scaled to its own larger value."""
+    """Indicators as indices of their benchmarks (benchmark = 100) on one scale for all rows;
+    an indicator without a usable benchmark shows its value as text, without a bar."""
     title = _clean(title)
     if not bars:
         return _no_data(title)
-    legend, end = _legend(32, "Key", [(VALUE, "Value")])
-    legend += [*_marker(end + 4, 30, 15), _text(end + 14, 41.5, "Benchmark", size=11)]
-    body, desc = _heading(title) + legend, []
-    for index, bar in enumerate(bars):
-        top = IND_TOP + index * IND_ROW
-        body += _label(bar.label, 0, top + IND_ROW / 2, IND_X - 12)
-        body += _indicator_bar(bar, top + (IND_ROW - IND_BAR) / 2)
-        body += _indicator_text(bar, top + IND_ROW / 2)
-        desc.append(f"{_clean(bar.label)}: {_quantity(bar.value, bar.unit)}"
-                    f"{_benchmark_text(bar, ', ')}.")  # fmt: skip
-    return _svg(IND_TOP + len(bars) * IND_ROW + 6, title, desc, body)
+    label_w = _ind_label_width(bars)
+    x0 = label_w + 12
+    indices = [_index(bar) for bar in bars]
+    low, high, step = _ind_scale([i for i in indices if i is not None])
+
+    def at(v: float) -> float:
+        return x0 + (min(max(v, low), high) - low) / (high - low) * (IND_END - x0)
+
+    legend, end = _legend(30, "Key", [(VALUE, "Index of the value")])
+    legend += [*_marker(end + 4, 28, 15), _text(end + 14, 39.5, "Benchmark = 100", size=11)]
+    legend.append(_text(0, 58, "Index = value \u00f7 benchmark \u00d7 100, one scale for all "
+                        "indicators.", size=10.5, fill=MUTED))  # fmt: skip
+    rows, desc, top = [], [], float(IND_TOP)
+    for bar, index in zip(bars, indices, strict=True):
+        labels = _lines(_clean(bar.label), label_w, 12)
+        notes = _ind_notes(bar, index)
+        height = max(40.0, len(labels) * 14.4 + 12, len(notes) * 13.5 + 12)
+        rows += _ind_label(labels, top + height / 2)
+        rows += _ind_bar(index, top + height / 2, x0, at)
+        rows += _ind_notes_svg(notes, top + height / 2)
+        desc.append(_ind_desc(bar, index))
+        top += height
+    axis = _ind_axis(low, high, step, at, top)
+    return _svg(top + 6, title, desc, _heading(title) + legend + axis + rows)
 
 
 def _benchmark(bar: IndicatorBar) -> float | None:
@@ -362,36 +388,85 @@ def _benchmark(bar: IndicatorBar) -> float | None:
     return bar.benchmark if ok else None
 
 
-def _benchmark_text(bar: IndicatorBar, lead: str = "", width: float = math.inf) -> str:
+def _index(bar: IndicatorBar) -> float | None:
+    """value / benchmark x 100; none without a positive benchmark (a ratio to a negative one
+    would flip the meaning) or without a finite value."""
     benchmark = _benchmark(bar)
-    if benchmark is None:
-        return ""
-    quantity = _quantity(benchmark, bar.unit)
-    name = _clean(bar.benchmark_label) or "Benchmark"
-    name = _fit(name, max(0.0, width - _width(quantity, 10.5) - 8), 10.5)
-    return lead + _fit(f"{name} {quantity}", width, 10.5)
+    if benchmark is None or benchmark <= 0 or not math.isfinite(bar.value):
+        return None
+    index = bar.value / benchmark * 100
+    return index if math.isfinite(index) else None
 
 
-def _indicator_bar(bar: IndicatorBar, top: float) -> list[str]:
-    """The value from zero (leftwards if negative) and the benchmark marker, on one scale."""
-    value = bar.value if math.isfinite(bar.value) else 0.0
-    benchmark = _benchmark(bar)
-    points = [0.0, value] + ([benchmark] if benchmark is not None else [])
-    low, high = min(points), max(points)
-    if not math.isfinite(high - low) or high - low <= 0:
-        return [_line(IND_X, top - 3, IND_X, top + IND_BAR + 3, OUTLINE)]
+def _ind_scale(indices: Sequence[float]) -> tuple[float, float, float]:
+    """The shared scale: from 0 (or the lowest index) to past 100 (or the highest), in steps."""
+    low = max(-IND_CAP, min([0.0, *indices]))
+    high = min(IND_CAP, max([125.0, *indices]))
+    step = next((s for s in IND_STEPS if (high - low) / s <= 6), IND_STEPS[-1])
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
 
-    def at(v: float) -> float:
-        return IND_X + (v - low) / (high - low) * IND_WIDTH
 
-    start, end = sorted((at(0.0), at(value)))
-    parts = [_rect(IND_X, top, IND_WIDTH, IND_BAR, BAND)]  # the track: this indicator's scale
-    parts += [_rect(start, top, end - start, IND_BAR, VALUE)] if end > start else []
-    parts.append(_line(at(0.0), top - 3, at(0.0), top + IND_BAR + 3, INK, 0.8))
-    if low < 0:  # the zero line is no longer the left edge: say where it is
-        parts.append(_text(at(0.0), top + IND_BAR + 11, "0", size=9.5, anchor="middle", fill=MUTED))
-    if benchmark is not None:
-        parts += _marker(at(benchmark), top - 5, IND_BAR + 10)
+def _ind_label_width(bars: Sequence[IndicatorBar]) -> float:
+    """As wide as the widest label on one line, up to IND_LABEL_MAX (then labels wrap)."""
+    widest = max(_width(_clean(bar.label)[:300], 12) for bar in bars)
+    return min(IND_LABEL_MAX, max(IND_LABEL_MIN, widest))
+
+
+def _lines(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """Whole words per line; only a word wider than a whole line is broken (a URL, a code)."""
+    out: list[str] = []
+    current = ""
+    for word in text[:3000].split():
+        while _width(word, size, bold) > width and len(out) < IND_LINES:
+            cut = 1
+            while _width(word[: cut + 1], size, bold) <= width:
+                cut += 1
+            out += [current] if current else []
+            out.append(word[:cut])
+            current, word = "", word[cut:]
+        trial = f"{current} {word}".strip()
+        if current and _width(trial, size, bold) > width:
+            out.append(current)
+            trial = word
+        current = trial
+        if len(out) >= IND_LINES:
+            break
+    out += [current] if current else []
+    if len(out) > IND_LINES:  # pathological input only
+        out = [*out[: IND_LINES - 1], _fit(" ".join(out[IND_LINES - 1 :]), width, size, bold)]
+    return out or [""]
+
+
+def _ind_label(lines: Sequence[str], middle: float) -> list[str]:
+    first = middle + 4.3 - (len(lines) - 1) * 7.2
+    return [_text(0, first + i * 14.4, line) for i, line in enumerate(lines)]
+
+
+def _ind_bar(
+    index: float | None, middle: float, x0: float, at: Callable[[float], float]
+) -> list[str]:
+    top = middle - IND_BAR / 2
+    if index is None:  # no bar: a full one would read as "at maximum"
+        return [_text(x0 + 4, middle + 4, "No index: value only", size=10.5, fill=MUTED)]
+    start, end = sorted((at(0.0), at(index)))
+    return [_rect(start, top, end - start, IND_BAR, VALUE, OUTLINE)] if end > start else []
+
+
+def _ind_axis(
+    low: float, high: float, step: float, at: Callable[[float], float], bottom: float
+) -> list[str]:
+    """Ticks above the rows, light rules down through them, and the benchmark line at 100."""
+    parts, tick = [], low
+    while tick <= high + 1e-9:
+        x = at(tick)
+        colour = INK if tick == 0 else RULE
+        parts.append(_line(x, IND_TOP - 4, x, bottom, colour, 0.8 if tick == 0 else 0.6))
+        if abs(x - at(100.0)) >= 24:  # the benchmark's own label below wins
+            parts.append(_text(x, IND_TOP - 8, _number(tick), size=10, anchor="middle", fill=MUTED))
+        tick += step
+    x = at(100.0)
+    parts += _marker(x, IND_TOP - 4, bottom - IND_TOP + 4)
+    parts.append(_text(x, IND_TOP - 8, "100", size=10, anchor="middle", bold=True))
     return parts
 
 
@@ -400,15 +475,48 @@ def _marker(x: float, top: float, height: float) -> list[str]:
     return [_line(x, top, x, top + height, WHITE, 4), _line(x, top, x, top + height, INK, 2)]
 
 
-def _indicator_text(bar: IndicatorBar, middle: float) -> list[str]:
-    benchmark = _benchmark_text(bar, width=WIDTH - IND_TEXT)
-    value = _fit(_quantity(bar.value, bar.unit), WIDTH - IND_TEXT, 12, bold=True)
-    parts = [
-        _text(IND_TEXT, middle - 2 if benchmark else middle + 4.3, value, bold=True, fill=NAVY)
-    ]
-    if benchmark:
-        parts.append(_text(IND_TEXT, middle + 12, benchmark, size=10.5, fill=MUTED))
-    return parts
+def _direction(bar: IndicatorBar) -> str:
+    if bar.higher_is_better is None:
+        return ""
+    return "Higher is better" if bar.higher_is_better else "Lower is better"
+
+
+def _ind_notes(bar: IndicatorBar, index: float | None) -> list[tuple[str, bool]]:
+    """The right-hand text, wrapped: value (bold), benchmark, index, direction."""
+    notes = [(line, True) for line in _lines(_quantity(bar.value, bar.unit), IND_TEXT_W, 12, True)]
+    benchmark = _benchmark(bar)
+    if benchmark is None:
+        more = ["No benchmark"]
+    else:
+        name = _clean(bar.benchmark_label) or "Benchmark"
+        more = _lines(f"{name} {_quantity(benchmark, bar.unit)}", IND_TEXT_W, 10.5)
+        if len(more) > 1:  # keep the quantity on one line: "11.2 % of SMEs", not "of / SMEs"
+            more = [*_lines(name, IND_TEXT_W, 10.5), *_lines(_quantity(benchmark, bar.unit),
+                    IND_TEXT_W, 10.5)]  # fmt: skip
+    notes += [(line, False) for line in more]
+    for extra in (f"Index {_number(round(index))}" if index is not None else "", _direction(bar)):
+        notes += [(line, False) for line in _lines(extra, IND_TEXT_W, 10.5)] if extra else []
+    return notes
+
+
+def _ind_notes_svg(notes: Sequence[tuple[str, bool]], middle: float) -> list[str]:
+    first = middle + 4.3 - (len(notes) - 1) * 6.75
+    return [
+        _text(IND_TEXT, first + i * 13.5, line, size=12 if bold else 10.5, bold=bold,
+              fill=NAVY if bold else MUTED)
+        for i, (line, bold) in enumerate(notes)
+    ]  # fmt: skip
+
+
+def _ind_desc(bar: IndicatorBar, index: float | None) -> str:
+    text = f"{_clean(bar.label)}: {_quantity(bar.value, bar.unit)}"
+    benchmark = _benchmark(bar)
+    if benchmark is not None:
+        name = _clean(bar.benchmark_label) or "Benchmark"
+        text += f", {name} {_quantity(benchmark, bar.unit)}"
+    text += f", index {_number(round(index))}" if index is not None else ", no index"
+    direction = _direction(bar)
+    return text + (f", {direction.lower()}" if direction else "") + "."
 
 
 # --- counts and shares (web dashboards) ---------------------------------------------------------

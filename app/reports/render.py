@@ -19,7 +19,7 @@ from markupsafe import Markup
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from app.reports import charts
+from app.reports import charts, numbers
 from app.reports.viewmodel import ReportView, machine_readable
 
 HERE = Path(__file__).resolve().parent
@@ -78,18 +78,12 @@ def _date(value: object) -> str:
     return value.strftime("%-d %B %Y") if hasattr(value, "strftime") else "—"
 
 
-def _number(value: float | None) -> str:
-    """Numbers as a reader expects them: 12,340 / 11.2 / 0.041 (no float noise)."""
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    digits = 3 if abs(value) < 1 else 2
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
-
-
+# Numbers in EU English style, written alike everywhere (app/reports/numbers.py): `number` for a
+# bare figure, `quantity` for a figure with its unit ("9.6% of SMEs"). Vocabulary labels and
+# country names are resolved in the view-model (app/services/report_view.py), not here.
 _ENV.filters["date"] = _date
-_ENV.filters["number"] = _number
+_ENV.filters["number"] = numbers.number
+_ENV.filters["quantity"] = numbers.quantity
 
 
 def render_html(view: ReportView, *, preview: bool = False) -> str:

@@ -38,6 +38,9 @@ class EngagementView:
     planned_end: date | None
     lead: str
     team: tuple[str, ...]
+    # The stage in the client's words, "" when a client document should not name it (an
+    # internal phase, or a snapshot from before it existed); `phase` is for staff documents.
+    client_stage: str = ""
 
 
 @dataclass(frozen=True)

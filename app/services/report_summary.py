@@ -37,9 +37,11 @@ def executive_summary(view: ReportView) -> tuple[str, ...]:
 def _progress(view: ReportView) -> list[str]:
     overdue = sum(1 for m in view.milestones if m.overdue)
     done = sum(1 for m in view.milestones if m.completed_on)
+    # A client document: the stage in the client's words, never the workflow's phase.
+    stage = view.engagement.client_stage
     lines = [
-        f"The engagement is in the {view.engagement.phase.lower()} phase. "
-        f"{done} of {_plural(len(view.milestones), 'milestone')} completed, {overdue} overdue."
+        (f"Current stage: {stage[0].lower()}{stage[1:]}. " if stage else "")
+        + f"{done} of {_plural(len(view.milestones), 'milestone')} completed, {overdue} overdue."
     ]
     if view.recommendations:
         responded = sum(1 for r in view.recommendations if r.response != "pending")

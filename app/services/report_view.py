@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app.countries import country_name, country_names
 from app.models import (
     Bottleneck,
     Challenge,
@@ -44,7 +45,16 @@ from app.reports.viewmodel import (
 from app.services.report_changes import changes_since
 from app.services.report_summary import executive_summary
 from app.services.rules import is_overdue
-from app.vocab import BottleneckStatus, FrameworkCondition, Relation, ReportKind, Stage, label
+from app.vocab import (
+    CLIENT_STAGE_LABELS,
+    BottleneckStatus,
+    FrameworkCondition,
+    Phase,
+    Relation,
+    ReportKind,
+    Stage,
+    label,
+)
 
 PRIORITY_LABELS = {1: "High", 2: "Medium", 3: "Low"}
 
@@ -220,7 +230,7 @@ def _client(session: Session, engagement: Engagement) -> ClientView:
         level = "whole country" if region.nuts_level == 0 else f"NUTS {region.nuts_level}"
         facts = (
             ("NUTS code", region.nuts_code),
-            ("Country", region.country_code),
+            ("Country", country_name(region.country_code)),
             ("Level", level),
         )
         return ClientView("region", region.nuts_code, region.name, facts, region.notes)
@@ -230,7 +240,7 @@ def _client(session: Session, engagement: Engagement) -> ClientView:
         ("Partnership type", label(escp.kind)),
         ("Coordinator", escp.coordinator or "—"),
         ("Sectors", ", ".join(escp.sectors) or "—"),
-        ("Countries", ", ".join(escp.countries) or "—"),
+        ("Countries", country_names(escp.countries) or "—"),
         ("Website", escp.website or "—"),
     )
     return ClientView("partnership", escp.acronym, escp.name, facts, escp.notes)
@@ -263,6 +273,7 @@ def _engagement(data: _Loaded) -> EngagementView:
         planned_end=e.planned_end,
         lead=lead,
         team=team,
+        client_stage=CLIENT_STAGE_LABELS.get(Phase(e.phase), ""),
     )
 
 

@@ -198,8 +198,8 @@ def test_indicator_chart_prints_values_and_benchmarks() -> None:
     root = parse(indicator_chart(INDICATORS, title="Key indicators"))
     written = texts(root)
     assert {"GDP per capita (PPS)", "R&D expenditure", "Cluster organisations"} <= set(written)
-    assert {"28,400 EUR", "EU-27 average 35,500 EUR", "1.42 % of GDP", "12"} <= set(written)
-    assert "EU-27 average 2.27 % of GDP" in written
+    assert {"28,400 EUR", "EU-27 average 35,500 EUR", "1.42% of GDP", "12"} <= set(written)
+    assert "EU-27 average 2.27% of GDP" in written
 
 
 def test_indicator_handles_zero_negative_missing_and_non_finite_values() -> None:
@@ -214,14 +214,14 @@ def test_indicator_handles_zero_negative_missing_and_non_finite_values() -> None
     root = parse(markup)
     written = texts(root)
     assert {
-        "0 %",
-        "EU 0 %",
-        "\u22121.2 %",
-        "EU 0.8 %",
-        "\u22123 %",
-        "EU \u22121 %",
+        "0%",
+        "EU 0%",
+        "\u22121.2%",
+        "EU 0.8%",
+        "\u22123%",
+        "EU \u22121%",
         "5",
-        "n/a %",
+        "\u2014",  # a value that is not a number: a dash, without its unit
     } <= set(written)
     assert not any("ignored" in t for t in written)
     assert not re.search(
@@ -340,3 +340,95 @@ def test_weasyprint_prints_each_chart_without_fetching_anything(markup: Markup) 
     pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
     assert pdf is not None and pdf.startswith(b"%PDF")
     assert fetcher.requested == []
+
+
+# --- the indicator chart: whole labels, one index scale, no bar without a benchmark (#14) ----
+
+
+def bar_widths(root: ET.Element) -> list[float]:
+    """The value bars, top to bottom (the legend swatch is the only other rect, 11 high)."""
+    return [
+        float(rect.attrib["width"])
+        for rect in root.iter(f"{SVG}rect")
+        if float(rect.attrib["height"]) == charts.IND_BAR
+    ]
+
+
+def test_indicator_labels_are_wrapped_whole_never_cut() -> None:
+    long = "Business enterprise expenditure on research and development per inhabitant (PPS)"
+    bars = [
+        IndicatorBar(long, 3.5, "%", 2.9, "EU-27 average of the member states, latest year"),
+        IndicatorBar("Employment in high-tech manufacturing", 4.1, "%", 3.5, "Germany"),
+    ]
+    root = parse(indicator_chart(bars, title="Key indicators"))
+    written = texts(root)
+    assert not any(charts.ELLIPSIS in text for text in written)
+    joined = " ".join(written)  # a wrapped label's lines are consecutive text elements
+    assert long in joined
+    assert "Employment in high-tech manufacturing" in joined
+    assert "EU-27 average of the member states, latest year 2.9%" in joined
+    assert "Germany 3.5%" in written
+    assert len([t for t in written if t and t in long]) >= 2, "the long label wraps"
+    words = set(re.findall(r"\S+", joined))
+    assert {"EU-27", "average", "Germany", "inhabitant", "(PPS)"} <= words
+
+
+def test_indicator_without_benchmark_has_no_bar_and_shows_its_value() -> None:
+    bars = [
+        IndicatorBar("Cluster organisations", 12, "", None, ""),
+        IndicatorBar("R&D expenditure", 1.42, "% of GDP", 2.84, "EU-27 average"),
+        IndicatorBar("Negative benchmark", 3, "%", -1, "EU"),
+    ]
+    root = parse(indicator_chart(bars, title="Key indicators"))
+    written = texts(root)
+    assert bar_widths(root) == [pytest.approx(bar_widths(root)[0])]  # only R&D has a bar
+    assert {"12", "No benchmark", "1.42% of GDP", "Index 50", "3%", "EU \u22121%"} <= set(written)
+    assert written.count("No index: value only") == 2
+    assert "Cluster organisations: 12, no index." in desc(root)
+
+
+def test_indicator_bars_share_one_index_scale_with_the_benchmark_at_100() -> None:
+    bars = [
+        IndicatorBar("At benchmark, percent", 50, "%", 50, "EU"),
+        IndicatorBar("Twice the benchmark", 3, "% of GDP", 1.5, "EU"),
+        IndicatorBar("At benchmark, euros", 28_000, "EUR", 28_000, "EU"),
+        IndicatorBar("Half the benchmark", 10, "", 20, "EU"),
+    ]
+    root = parse(indicator_chart(bars, title="Key indicators"))
+    at_100, twice, euros, half = bar_widths(root)
+    assert at_100 > 0
+    assert euros == pytest.approx(at_100, abs=0.2)  # equal ratios, equal bars, any unit
+    assert twice == pytest.approx(2 * at_100, abs=0.3)
+    assert half == pytest.approx(at_100 / 2, abs=0.3)
+    starts = {
+        rect.attrib["x"]
+        for rect in root.iter(f"{SVG}rect")
+        if float(rect.attrib["height"]) == charts.IND_BAR
+    }
+    assert len(starts) == 1, "every bar starts at the same zero"
+    written = texts(root)
+    assert {"100", "Benchmark = 100", "Index 100", "Index 200", "Index 50"} <= set(written)
+    # the benchmark line at 100 is where a bar at 1x its benchmark ends
+    (x0,) = (float(x) for x in starts)
+    marks = {float(line.attrib["x1"]) for line in root.iter(f"{SVG}line")}
+    assert any(abs(mark - (x0 + at_100)) < 0.2 for mark in marks)
+
+
+def test_indicator_direction_is_stated_only_where_known() -> None:
+    bars = [
+        IndicatorBar("GDP per capita", 28_400, "EUR", 35_500, "EU-27 average", True),
+        IndicatorBar("Unemployment rate", 9.6, "%", 6.1, "EU-27 average", False),
+        IndicatorBar("Cluster organisations", 12, "", None, ""),
+    ]
+    root = parse(indicator_chart(bars, title="Key indicators"))
+    written = texts(root)
+    assert written.count("Higher is better") == 1
+    assert written.count("Lower is better") == 1
+    assert "GDP per capita: 28,400 EUR, EU-27 average 35,500 EUR, index 80, higher is better." in (
+        desc(root)
+    )
+    assert "Unemployment rate: 9.6%, EU-27 average 6.1%, index 157, lower is better." in (
+        desc(root)
+    )
+    unknown = parse(indicator_chart(INDICATORS, title="Key indicators"))
+    assert not any("is better" in text for text in texts(unknown))
