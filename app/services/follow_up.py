@@ -64,6 +64,31 @@ def list_updates(
     return paginate(session, stmt, limit=limit, offset=offset)
 
 
+def latest_updates(
+    session: Session, engagement_id: int, recommendation_ids: Sequence[int], *, limit: int
+) -> dict[int, tuple[list[StatusUpdate], int]]:
+    """For each recommendation, its latest `limit` updates (as `list_updates` orders them) and
+    how many it has: one statement for them all, not one per recommendation."""
+    found: dict[int, tuple[list[StatusUpdate], int]] = {rid: ([], 0) for rid in recommendation_ids}
+    if not recommendation_ids:
+        return found
+    stmt = (
+        select(StatusUpdate)
+        .where(
+            StatusUpdate.engagement_id == engagement_id,
+            StatusUpdate.recommendation_id.in_(recommendation_ids),
+        )
+        .options(joinedload(StatusUpdate.author))
+        .order_by(StatusUpdate.as_of.desc(), StatusUpdate.id.desc())
+    )
+    for update in session.scalars(stmt):
+        shown, total = found[update.recommendation_id]
+        if len(shown) < limit:
+            shown.append(update)
+        found[update.recommendation_id] = (shown, total + 1)
+    return found
+
+
 def _check_open_for_follow_up(recommendation: Recommendation) -> None:
     if recommendation.stage == Stage.DRAFT:
         raise Conflict(

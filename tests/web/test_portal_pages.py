@@ -16,6 +16,7 @@ from app.models import Engagement, Recommendation, Report, StatusUpdate, User
 from app.services.follow_up import derive_status
 from app.vocab import Phase, ReportStatus, Response, Role, Stage
 from app.web.templating import day
+from tests.conftest import StatementCounter
 from tests.factories import (
     add_member,
     make_engagement,
@@ -296,3 +297,34 @@ def test_a_disagreement_is_said_in_words(db: Session, world: World, web_as: Web)
 
     assert "Two views of the implementation:" in text
     assert "you rate it “Fully implemented”, the consultants “Implemented in some respects”" in text
+
+
+def test_the_engagement_page_reads_every_cards_history_at_once(
+    db: Session, world: World, web_as: Web, sql_statements: StatementCounter
+) -> None:
+    client_user = world.users["client"]
+    client = web_as(client_user)
+    for recommendation in (world.older, world.newer):
+        make_status_update(db, recommendation, client_user)
+        derive_status(db, recommendation)
+    db.commit()
+    sql_statements.statements.clear()
+    page = client.get(world.url())
+    assert page.status_code == 200
+    few = sql_statements.count
+
+    for n in range(5):
+        more = make_recommendation(
+            db, world.own, code=f"R{10 + n}", title=f"More {n}", stage=Stage.SHARED,
+            shared_at=datetime(2026, 3, 1, tzinfo=UTC),
+        )  # fmt: skip
+        make_status_update(db, more, client_user)
+        make_status_update(db, more, client_user)
+        derive_status(db, more)
+    db.commit()
+    sql_statements.statements.clear()
+    page = client.get(world.url())
+
+    assert page.status_code == 200 and "More 4" in page.text
+    assert "History of updates (2)" in page.text
+    assert sql_statements.count == few

@@ -92,12 +92,10 @@ def _cards(
         offset=0,
         shared_only=limited,
     )
-    cards = []
-    for item in items:
-        found = service.find_recommendation(session, engagement.id, item.id, shared_only=limited)
-        updates, total = service.list_updates(session, found, limit=SHOWN_UPDATES, offset=0)
-        cards.append(Card(item, list(updates), total, forms.get(item.id) or FormState()))
-    return cards
+    history = service.latest_updates(
+        session, engagement.id, [item.id for item in items], limit=SHOWN_UPDATES
+    )
+    return [Card(item, *history[item.id], forms.get(item.id) or FormState()) for item in items]
 
 
 def _published(session: Session, engagement: Engagement, user: User) -> list[Report]:
