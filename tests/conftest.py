@@ -23,6 +23,9 @@ from app.reports.pool import RenderPool
 from app.security import issue_token
 from app.vocab import Role
 
+# Fixtures shared by the API's and the sign-in page's throttling tests.
+pytest_plugins = ["tests.login_fixtures"]
+
 
 def _test_url(tmp_dir: Path) -> str:
     return os.environ.get("CLUSTERCASE_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"

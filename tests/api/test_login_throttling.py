@@ -19,48 +19,11 @@ from app import clock
 from app.config import Settings
 from app.main import create_app
 from app.models import LoginFailure, User
-from app.security import hash_password
 from app.services import auth as login_service
 from tests.conftest import TEST_SECRET_KEY
-from tests.factories import make_user
+from tests.login_fixtures import ATTACKER, OWNER, PASSWORD, tune
 
 TOKEN = "/api/v1/auth/token"
-PASSWORD = "correct horse battery staple"
-ATTACKER, OWNER = "198.51.100.66", "203.0.113.10"
-
-
-@pytest.fixture
-def alice(db: Session) -> User:
-    user = make_user(db, email="alice@example.org", password_hash=hash_password(PASSWORD))
-    db.commit()
-    return user
-
-
-def tune(app: Any, **settings: int) -> None:
-    """Smaller numbers than the defaults, so that a test needs few Argon2 checks."""
-    names = {f"login_{name}": value for name, value in settings.items()}
-    app.state.settings = app.state.settings.model_copy(update=names)
-
-
-@pytest.fixture
-def from_address(app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
-    """`from_address(ip)`: a client whose requests come from `ip`."""
-    clients: list[TestClient] = []
-
-    def make(host: str) -> TestClient:
-        client = TestClient(app, raise_server_exceptions=False, client=(host, 40000))
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def start() -> Iterator[datetime]:
-    with clock.frozen(clock.now()) as at:
-        yield at
 
 
 def log_in(client: TestClient, email: str, password: str) -> httpx.Response:

@@ -3,62 +3,20 @@ either counting together, the wait said in words, the owner never locked out fro
 address, and an unknown account indistinguishable from a wrong password."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from app import clock
 from app.models import User
-from app.security import hash_password
-from app.vocab import Role
 from app.web import cookies
 from app.web.pages.auth import wait_in_words
-from tests.factories import make_user
+from tests.login_fixtures import ATTACKER, OWNER, PASSWORD, tune
 from tests.web.conftest import csrf_in
-
-PASSWORD = "correct horse battery staple"
-ATTACKER, OWNER = "198.51.100.66", "203.0.113.10"
-
-
-@pytest.fixture
-def alice(db: Session) -> User:
-    user = make_user(
-        db, email="alice@example.org", role=Role.CONSULTANT, password_hash=hash_password(PASSWORD)
-    )
-    db.commit()
-    return user
-
-
-def tune(app: Any, **settings: int) -> None:
-    names = {f"login_{name}": value for name, value in settings.items()}
-    app.state.settings = app.state.settings.model_copy(update=names)
-
-
-@pytest.fixture
-def browser_at(app: FastAPI) -> Iterator[Callable[[str], TestClient]]:
-    """`browser_at(ip)`: a browser whose requests come from `ip`."""
-    clients: list[TestClient] = []
-
-    def make(host: str) -> TestClient:
-        client = TestClient(app, raise_server_exceptions=False, client=(host, 40000))
-        clients.append(client.__enter__())
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-@pytest.fixture
-def start() -> Iterator[datetime]:
-    with clock.frozen(clock.now()) as at:
-        yield at
 
 
 def sign_in(browser: TestClient, email: str, password: str) -> httpx.Response:
@@ -75,24 +33,24 @@ def api_log_in(browser: TestClient, email: str, password: str) -> httpx.Response
 
 
 def test_attackers_failures_on_the_form_never_stop_the_owner_elsewhere(
-    app: Any, browser_at: Callable[[str], TestClient], alice: User, start: datetime
+    app: Any, from_address: Callable[[str], TestClient], alice: User, start: datetime
 ) -> None:
     tune(app, free_failures=2)
-    attacker = browser_at(ATTACKER)
+    attacker = from_address(ATTACKER)
     for _ in range(3):
         assert sign_in(attacker, "alice@example.org", "guess").status_code == 401
     assert sign_in(attacker, "alice@example.org", PASSWORD).status_code == 429
-    owner = browser_at(OWNER)
+    owner = from_address(OWNER)
     answer = sign_in(owner, "alice@example.org", PASSWORD)
     assert answer.status_code == 303 and answer.headers["location"] == "/engagements"
     assert cookies.SESSION_COOKIE in owner.cookies
 
 
 def test_throttled_form_says_the_wait_and_it_grows(
-    app: Any, browser_at: Callable[[str], TestClient], alice: User, start: datetime
+    app: Any, from_address: Callable[[str], TestClient], alice: User, start: datetime
 ) -> None:
     tune(app, free_failures=1, delay_base_s=30)
-    attacker = browser_at(ATTACKER)
+    attacker = from_address(ATTACKER)
     sign_in(attacker, "alice@example.org", "guess")
     sign_in(attacker, "alice@example.org", "guess")
     first = sign_in(attacker, "alice@example.org", PASSWORD)
@@ -108,10 +66,10 @@ def test_throttled_form_says_the_wait_and_it_grows(
 
 
 def test_failures_through_the_api_and_the_form_count_together(
-    app: Any, browser_at: Callable[[str], TestClient], alice: User, start: datetime
+    app: Any, from_address: Callable[[str], TestClient], alice: User, start: datetime
 ) -> None:
     tune(app, free_failures=2)
-    browser = browser_at(ATTACKER)
+    browser = from_address(ATTACKER)
     assert api_log_in(browser, "alice@example.org", "x").status_code == 401
     assert sign_in(browser, "alice@example.org", "x").status_code == 401
     assert api_log_in(browser, "alice@example.org", "x").status_code == 401
@@ -122,10 +80,10 @@ def test_failures_through_the_api_and_the_form_count_together(
 
 
 def test_the_address_limit_holds_across_the_api_and_the_form(
-    app: Any, browser_at: Callable[[str], TestClient], alice: User, start: datetime
+    app: Any, from_address: Callable[[str], TestClient], alice: User, start: datetime
 ) -> None:
     tune(app, address_free_failures=1)
-    browser = browser_at(ATTACKER)
+    browser = from_address(ATTACKER)
     assert api_log_in(browser, "bob@example.org", "x").status_code == 401
     assert sign_in(browser, "carol@example.org", "x").status_code == 401
     assert sign_in(browser, "alice@example.org", PASSWORD).status_code == 429
@@ -147,11 +105,11 @@ def _page_answers(browser: TestClient, email: str, at: datetime) -> list[tuple[o
 
 
 def test_unknown_account_and_wrong_password_look_alike_on_the_form(
-    app: Any, browser_at: Callable[[str], TestClient], alice: User, start: datetime
+    app: Any, from_address: Callable[[str], TestClient], alice: User, start: datetime
 ) -> None:
     tune(app, free_failures=1)
-    known = _page_answers(browser_at(ATTACKER), "alice@example.org", start)
-    unknown = _page_answers(browser_at(OWNER), "nobody@example.org", start)
+    known = _page_answers(from_address(ATTACKER), "alice@example.org", start)
+    unknown = _page_answers(from_address(OWNER), "nobody@example.org", start)
     assert known == unknown
     assert [status for status, *_ in known] == [401, 401, 429, 401, 429, 401]
 
@@ -161,14 +119,14 @@ def test_unknown_account_and_wrong_password_look_alike_on_the_form(
 )
 def test_nul_in_the_form_answers_and_counts_like_any_failure(
     app: Any,
-    browser_at: Callable[[str], TestClient],
+    from_address: Callable[[str], TestClient],
     alice: User,
     start: datetime,
     email: str,
     password: str,
 ) -> None:
     tune(app, free_failures=1)
-    browser = browser_at(ATTACKER)
+    browser = from_address(ATTACKER)
     first = sign_in(browser, email, password)
     assert first.status_code == 401 and "is not right" in first.text
     assert sign_in(browser, email, password).status_code == 401
