@@ -5,6 +5,7 @@ an update, published reports only; escaped text; another client's engagement is 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from markupsafe import escape
@@ -328,3 +329,21 @@ def test_the_engagement_page_reads_every_cards_history_at_once(
     assert page.status_code == 200 and "More 4" in page.text
     assert "History of updates (2)" in page.text
     assert sql_statements.count == few
+
+
+def test_the_interval_is_the_apps_setting(app: Any, db: Session, world: World, web_as: Web) -> None:
+    client = world.users["client"]
+    make_status_update(
+        db, world.older, client, response="accepted", as_of=clock.today() - timedelta(days=100)
+    )
+    derive_status(db, world.older)
+    db.commit()
+    settings = app.state.settings
+    app.state.settings = settings.model_copy(update={"self_assessment_days": 120})
+
+    text = web_as(client).get("/portal").text
+
+    assert "Rate the implementation" not in text
+    app.state.settings = settings.model_copy(update={"self_assessment_days": 30})
+    text = web_as(client).get("/portal").text
+    assert "Rate the implementation of R2" in text and "every 30 days" in text

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.api.deps import PathId
-from app.config import get_settings
 from app.db import DbSession
 from app.models import Engagement, Report, StatusUpdate, User
 from app.schemas.common import MAX_PAGE
@@ -56,13 +55,17 @@ def portal_home(
         session, EngagementQuery(), viewer=user, limit=MAX_PAGE, offset=0
     )
     today = clock.today()
+    # This app's settings, as the rest of the request reads them (not the environment's).
+    every_days = request.app.state.settings.self_assessment_days
     context = {
         "nav": "portal",
         "engagements": items,
         "total": total,
         "waiting": reminders.pending_responses_of(session, user.id, today=today),
-        "assessments": reminders.self_assessments_due_of(session, user.id, today=today),
-        "every_days": get_settings().self_assessment_days,
+        "assessments": reminders.self_assessments_due_of(
+            session, user.id, today=today, every_days=every_days
+        ),
+        "every_days": every_days,
     }
     return pages.render(request, "portal/home.html", context)
 
