@@ -29,6 +29,18 @@ class FrameworkCondition(StrEnum):
     OTHER = "other"
 
 
+class Direction(StrEnum):
+    """Which way an indicator is better (statistics, issue 15)."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class SuggestionDecisionKind(StrEnum):
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+
 class BottleneckStatus(StrEnum):
     HYPOTHESIS = "hypothesis"
     CONFIRMED = "confirmed"

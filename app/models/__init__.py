@@ -18,6 +18,13 @@ from app.models.mission import Mission, MissionConsultant
 from app.models.recommendation import Recommendation, RecommendationBottleneck
 from app.models.reference import Partnership, Region
 from app.models.report import Report
+from app.models.statistics import (
+    Dataset,
+    EvidenceObservation,
+    Observation,
+    StatIndicator,
+    SuggestionDecision,
+)
 from app.models.user import User
 from app.models.web_session import WebSession
 
@@ -26,12 +33,14 @@ __all__ = [
     "Base",
     "Bottleneck",
     "Challenge",
+    "Dataset",
     "Engagement",
     "EngagementMember",
     "EngagementObjective",
     "EngagementTheme",
     "Evidence",
     "EvidenceLink",
+    "EvidenceObservation",
     "Indicator",
     "ListChange",
     "LoginFailure",
@@ -39,6 +48,7 @@ __all__ = [
     "Milestone",
     "Mission",
     "MissionConsultant",
+    "Observation",
     "Partnership",
     "PhaseChange",
     "PortfolioChange",
@@ -46,7 +56,9 @@ __all__ = [
     "RecommendationBottleneck",
     "Region",
     "Report",
+    "StatIndicator",
     "StatusUpdate",
+    "SuggestionDecision",
     "User",
     "WebSession",
 ]
