@@ -279,3 +279,11 @@ def make_measurement(
             **(values | overrides),
         ),
     )
+
+
+def make_briefable_engagement(session: Session, **overrides: Any) -> Engagement:
+    """An engagement with one recommendation: enough for a policy briefing (a briefing with
+    none is refused, app/services/reports.py's check_has_content)."""
+    engagement = make_engagement(session, **overrides)
+    make_recommendation(session, engagement)
+    return engagement

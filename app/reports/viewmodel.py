@@ -76,12 +76,31 @@ class BottleneckView:
     status: str
     challenge: str
     citations: tuple[int, ...]
+    status_code: str = ""  # API value: "hypothesis" | "confirmed" | "dismissed"
+    # Evidence that speaks against it (the assessment report only; a client document cites the
+    # evidence that supports or frames a finding).
+    contradicting: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
 class ConditionGroup:
     label: str
     bottlenecks: tuple[BottleneckView, ...]
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """A results-framework indicator of a recommendation: from a baseline to a target."""
+
+    name: str
+    unit: str
+    baseline_value: float
+    baseline_year: int
+    target_value: float
+    target_year: int
+    latest_value: float | None = None
+    latest_on: date | None = None
+    on_track: bool | None = None  # None: not measured yet, or nothing to measure against
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,21 @@ class RecommendationView:
     bottleneck_refs: tuple[str, ...]  # "B2 <title>" for display
     evidence_ids: tuple[int, ...]
     citations: tuple[int, ...]
+    # Traceability: the evidence linked to the card itself, then what it inherits from the
+    # bottlenecks it addresses, kept apart (`citations` is both, for older snapshots).
+    own_citations: tuple[int, ...] = ()
+    inherited_citations: tuple[int, ...] = ()
+    targets: tuple[TargetView, ...] = ()
+    # Follow-up (the progress report): the client's self-assessment beside the consultants'
+    # validated rating, the latest comment, and how long the client has been waiting to act.
+    self_assessment_label: str = ""
+    validated_label: str = ""
+    disagreement: bool = False
+    latest_comment: str = ""
+    latest_comment_on: date | None = None
+    latest_comment_by: str = ""  # "the client" | "the advisory team"
+    days_pending: int | None = None  # shared, no response yet: days since sharing
+    days_overdue: int | None = None  # a self-assessment due and not given: days late
 
 
 @dataclass(frozen=True)
@@ -131,6 +165,7 @@ class MilestoneView:
     due_date: date
     completed_on: date | None
     overdue: bool
+    days_overdue: int = 0
 
 
 @dataclass(frozen=True)
@@ -176,6 +211,12 @@ class ReportView:
     milestones: tuple[MilestoneView, ...] = ()
     references: tuple[ReferenceView, ...] = ()
     changes: ChangesView | None = None
+    # The executive summary's key findings: the confirmed bottlenecks, the most severe first.
+    key_findings: tuple[str, ...] = ()
+    # What the action plan's years count from: the engagement's first published briefing, or
+    # its planned end (never the day a draft is rendered).
+    plan_from: date | None = None
+    plan_basis: str = ""  # what `plan_from` is, in words
     schema: str = field(default=SNAPSHOT_SCHEMA)
 
     @property

@@ -160,7 +160,7 @@ def derive_status(session: Session, recommendation: Recommendation) -> None:
 # --- indicators -------------------------------------------------------------------------
 
 
-def _progress(
+def indicator_progress(
     indicator: Indicator, latest: tuple[float, date] | None
 ) -> tuple[float | None, bool | None, IndicatorStatus]:
     """(progress, on_track, status) of the indicator given its latest measurement."""
@@ -181,7 +181,7 @@ def _progress(
     return progress, progress >= min(max(elapsed, 0.0), 1.0), status
 
 
-def _latest_measurements(
+def latest_measurements(
     session: Session, indicator_ids: Sequence[int]
 ) -> dict[int, tuple[float, date]]:
     """{indicator id: (value, measured_on)} of each one's latest measurement (one query)."""
@@ -209,7 +209,7 @@ def _latest_measurements(
 
 
 def _read(indicator: Indicator, latest: tuple[float, date] | None) -> IndicatorRead:
-    progress, on_track, status = _progress(indicator, latest)
+    progress, on_track, status = indicator_progress(indicator, latest)
     return IndicatorRead.model_validate(indicator).model_copy(
         update={
             "latest_value": latest[0] if latest else None,
@@ -223,7 +223,7 @@ def _read(indicator: Indicator, latest: tuple[float, date] | None) -> IndicatorR
 
 def read_indicator(session: Session, indicator: Indicator) -> IndicatorRead:
     """The indicator as the API shows it, with its latest value and progress."""
-    return _read(indicator, _latest_measurements(session, [indicator.id]).get(indicator.id))
+    return _read(indicator, latest_measurements(session, [indicator.id]).get(indicator.id))
 
 
 def list_indicators(
@@ -240,7 +240,7 @@ def list_indicators(
         .order_by(Indicator.id)
     )
     items, total = paginate(session, stmt, limit=limit, offset=offset)
-    latest = _latest_measurements(session, [i.id for i in items])
+    latest = latest_measurements(session, [i.id for i in items])
     return [_read(i, latest.get(i.id)) for i in items], total
 
 

@@ -7,18 +7,21 @@ from typing import Any
 
 from app.reports.viewmodel import ChangesView, ReportView, to_snapshot
 
-# Recommendation fields whose change is worth telling the reader, with their names in prose.
+# Recommendation fields whose change is worth telling the reader, with their names in prose:
+# short values are told as old → new; texts, as revised (the new text is in the report).
 _TRACKED = {
     "title": "title",
-    "description": "description",
-    "benefits_costs": "benefits and costs",
-    "risks": "risks",
     "responsible_actor": "responsible actor",
     "instrument_label": "instrument",
     "priority_label": "priority",
     "horizon_label": "horizon",
     "response_label": "response",
     "implementation_label": "implementation",
+}
+_TEXTS = {
+    "description": "description",
+    "benefits_costs": "benefits and costs",
+    "risks": "risks",
 }
 
 
@@ -40,6 +43,11 @@ def changes_since(
     return ChangesView(since_version=version_number, since_date=published_on, lines=tuple(lines))
 
 
+def _quoted(value: Any) -> str:
+    """A short value as the reader saw it: "Pending", or "none" for an empty one."""
+    return f"“{value}”" if value not in (None, "") else "none"
+
+
 def _by(items: Sequence[Mapping[str, Any]], key: str) -> dict[Any, Mapping[str, Any]]:
     return {item[key]: item for item in items if key in item}
 
@@ -59,9 +67,17 @@ def _recommendation_changes(
     for rec_id, rec in new.items():
         if rec_id not in old:
             continue
-        changed = [prose for key, prose in _TRACKED.items() if old[rec_id].get(key) != rec.get(key)]
+        before_rec = old[rec_id]
+        changed = [
+            f"{prose} {_quoted(before_rec.get(key))} → {_quoted(rec.get(key))}"
+            for key, prose in _TRACKED.items()
+            if before_rec.get(key) != rec.get(key)
+        ]
+        revised = [prose for key, prose in _TEXTS.items() if before_rec.get(key) != rec.get(key)]
+        if revised:
+            changed.append(f"{' and '.join(revised)} revised")
         if changed:
-            lines.append(f"Recommendation {rec['code']}: changed {', '.join(changed)}.")
+            lines.append(f"{rec['code']} {rec['title']}: {'; '.join(changed)}.")
     return lines
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.countries import country_name, country_names
 from app.models import (
     Bottleneck,
@@ -20,6 +21,7 @@ from app.models import (
     EngagementTheme,
     Evidence,
     EvidenceLink,
+    Indicator,
     Milestone,
     Mission,
     MissionConsultant,
@@ -27,6 +29,8 @@ from app.models import (
     Recommendation,
     RecommendationBottleneck,
     Region,
+    Report,
+    StatusUpdate,
     User,
 )
 from app.reports.viewmodel import (
@@ -41,22 +45,37 @@ from app.reports.viewmodel import (
     RecommendationView,
     ReferenceView,
     ReportView,
+    TargetView,
 )
+from app.services.follow_up import indicator_progress, latest_measurements
+from app.services.reminders import COMMITTED
 from app.services.report_changes import changes_since
 from app.services.report_summary import executive_summary
 from app.services.rules import is_overdue
 from app.vocab import (
     CLIENT_STAGE_LABELS,
+    FINISHED_PHASES,
     BottleneckStatus,
     FrameworkCondition,
+    Implementation,
     Phase,
     Relation,
     ReportKind,
+    ReportStatus,
+    Response,
+    Role,
     Stage,
     label,
 )
 
 PRIORITY_LABELS = {1: "High", 2: "Medium", 3: "Low"}
+
+# The documents a client reads show what the team stands behind: confirmed bottlenecks only.
+# The assessment report (staff only) shows the whole diagnosis, hypotheses and dismissed ones too.
+CLIENT_BOTTLENECKS = (BottleneckStatus.CONFIRMED,)
+# Evidence a finding cites in the text: what supports or frames it. What contradicts it is
+# listed apart, in the assessment report only.
+CITED_RELATIONS = (Relation.SUPPORTS, Relation.CONTEXT)
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,9 @@ class _Loaded:
     mission_consultants: dict[int, list[int]]
     milestones: list[Milestone]
     client: ClientView
+    targets: dict[int, list[TargetView]] = field(default_factory=dict)
+    updates: dict[int, list[StatusUpdate]] = field(default_factory=dict)
+    first_briefing: date | None = None
 
 
 def build_view(
@@ -122,18 +144,20 @@ def build_view(
     data = _load(session, engagement)
     citations = _Citations(data.evidence)
     by_target = _links_by_target(data.links)
+    client = kind != ReportKind.ASSESSMENT_REPORT
+    # Evidence is numbered in the order the document first cites it: the indicators (context),
+    # the challenges, the diagnosis, then the cards. The progress report cites nothing.
     indicators = _indicators(data, citations) if kind != ReportKind.PROGRESS_REPORT else ()
     challenges: tuple[ChallengeView, ...] = ()
     diagnosis: tuple[ConditionGroup, ...] = ()
     if kind != ReportKind.PROGRESS_REPORT:
         challenges = _challenges(data, citations, by_target)
-        diagnosis = _diagnosis(data, citations, by_target)
+        diagnosis = _diagnosis(data, citations, by_target, client=client)
     refs = {b.id: f"{b.ref} {b.title}" for group in diagnosis for b in group.bottlenecks}
     recommendations: tuple[RecommendationView, ...] = ()
     if kind != ReportKind.ASSESSMENT_REPORT:
-        recommendations = _recommendations(data, citations, by_target, refs, kind)
-    if kind == ReportKind.ASSESSMENT_REPORT:
-        citations.cite(sorted(data.evidence))  # the assessment lists all its evidence
+        recommendations = _recommendations(data, citations, by_target, refs, kind, as_of)
+    plan_from, plan_basis = _plan_from(data, as_of)
     view = ReportView(
         kind=kind.value,
         kind_label=label(kind.value),
@@ -154,6 +178,9 @@ def build_view(
         missions=_missions(data) if kind == ReportKind.POLICY_BRIEFING else (),
         milestones=_milestones(data, as_of) if kind == ReportKind.PROGRESS_REPORT else (),
         references=_references(data, citations),
+        key_findings=_key_findings(diagnosis),
+        plan_from=plan_from,
+        plan_basis=plan_basis,
     )
     changes = (
         changes_since(previous.version_number, previous.published_on, previous.snapshot, view)
@@ -161,6 +188,30 @@ def build_view(
         else None
     )
     return replace(view, executive_summary=executive_summary(view), changes=changes)
+
+
+def _key_findings(diagnosis: Sequence[ConditionGroup]) -> tuple[str, ...]:
+    """The confirmed bottlenecks, the most severe first (then in report order)."""
+    confirmed = [
+        b for group in diagnosis for b in group.bottlenecks if b.status_code == "confirmed"
+    ]
+    confirmed.sort(key=lambda b: -b.severity)  # stable: report order among equals
+    return tuple(
+        f"{b.ref} {b.title} ({b.condition_label}, severity {b.severity} of 5)" for b in confirmed
+    )
+
+
+def _plan_from(data: _Loaded, as_of: date) -> tuple[date, str]:
+    """What the action plan counts from: the engagement's first published briefing, else its
+    planned end, else its planned start, else the day of this version; and that in words."""
+    e = data.engagement
+    if data.first_briefing:
+        return data.first_briefing, "when the first version of this briefing was published"
+    if e.planned_end:
+        return e.planned_end, "the engagement's planned end"
+    if e.planned_start:
+        return e.planned_start, "the engagement's planned start"
+    return as_of, "the date of this version"
 
 
 def _load(session: Session, engagement: Engagement) -> _Loaded:
@@ -202,7 +253,28 @@ def _load(session: Session, engagement: Engagement) -> _Loaded:
             select(User.id, User.full_name).where(User.id.in_(user_ids))
         )
     }
+    indicators = rows(Indicator, Indicator.id)
+    latest = latest_measurements(session, [i.id for i in indicators])
+    targets: dict[int, list[TargetView]] = defaultdict(list)
+    for indicator in indicators:
+        targets[indicator.recommendation_id].append(_target(indicator, latest.get(indicator.id)))
+    updates: dict[int, list[StatusUpdate]] = defaultdict(list)
+    for update in rows(StatusUpdate, StatusUpdate.as_of, StatusUpdate.id):
+        updates[update.recommendation_id].append(update)
+    first_briefing = session.scalar(
+        select(Report.published_at)
+        .where(
+            Report.engagement_id == eid,
+            Report.kind == ReportKind.POLICY_BRIEFING,
+            Report.status == ReportStatus.PUBLISHED,
+        )
+        .order_by(Report.published_at)
+        .limit(1)
+    )
     return _Loaded(
+        targets=targets,
+        updates=updates,
+        first_briefing=first_briefing.date() if first_briefing else None,
         engagement=engagement,
         users=users,
         team=team,
@@ -303,24 +375,36 @@ def _challenges(
             title=c.title,
             description=c.description,
             priority=PRIORITY_LABELS.get(c.priority, str(c.priority)),
-            citations=citations.cite(link.evidence_id for link in by_target[("challenge", c.id)]),
+            citations=citations.cite(
+                link.evidence_id
+                for link in by_target[("challenge", c.id)]
+                if link.relation in CITED_RELATIONS
+            ),
         )
         for c in data.challenges
     )
 
 
 def _diagnosis(
-    data: _Loaded, citations: _Citations, by_target: dict[tuple[str, int], list[EvidenceLink]]
+    data: _Loaded,
+    citations: _Citations,
+    by_target: dict[tuple[str, int], list[EvidenceLink]],
+    *,
+    client: bool,
 ) -> tuple[ConditionGroup, ...]:
+    """The bottlenecks by framework condition: a client document shows the confirmed ones;
+    the assessment report all of them, with the evidence that contradicts each."""
     challenge_titles = {c.id: c.title for c in data.challenges}
-    shown = [b for b in data.bottlenecks if b.status != BottleneckStatus.DISMISSED]
+    shown = [b for b in data.bottlenecks if not client or b.status in CLIENT_BOTTLENECKS]
     groups = []
     number = 0
     for condition in FrameworkCondition:
         views = []
         for b in (b for b in shown if b.framework_condition == condition):
             number += 1
-            linked = (link.evidence_id for link in by_target[("bottleneck", b.id)])
+            links = by_target[("bottleneck", b.id)]
+            cited = [link.evidence_id for link in links if link.relation in CITED_RELATIONS]
+            against = [link.evidence_id for link in links if link.relation == Relation.CONTRADICTS]
             views.append(
                 BottleneckView(
                     id=b.id,
@@ -332,7 +416,9 @@ def _diagnosis(
                     severity=b.severity,
                     status=label(b.status),
                     challenge=challenge_titles.get(b.challenge_id or 0, ""),
-                    citations=citations.cite(linked),
+                    citations=citations.cite(cited),
+                    status_code=b.status.value,
+                    contradicting=() if client else citations.cite(against),
                 )
             )
         if views:
@@ -346,24 +432,114 @@ def _recommendations(
     by_target: dict[tuple[str, int], list[EvidenceLink]],
     refs: dict[int, str],
     kind: ReportKind,
+    as_of: date,
 ) -> tuple[RecommendationView, ...]:
     recs = data.recommendations
-    if kind == ReportKind.PROGRESS_REPORT:
+    progress = kind == ReportKind.PROGRESS_REPORT
+    if progress:
         recs = [r for r in recs if r.stage == Stage.SHARED]
     recs = sorted(recs, key=lambda r: (len(r.code), r.code))
     views = []
     for r in recs:
         bottleneck_ids = data.addressed.get(r.id, [])
-        direct = [link.evidence_id for link in by_target[("recommendation", r.id)]]
-        via = [
+        own = [
+            link.evidence_id
+            for link in by_target[("recommendation", r.id)]
+            if link.relation in CITED_RELATIONS
+        ]
+        # Inherited: what supports the bottlenecks the card addresses, as far as the document
+        # shows them (a client document leaves hypotheses out, and what backs them).
+        inherited = [
             link.evidence_id
             for b in bottleneck_ids
+            if b in refs
             for link in by_target[("bottleneck", b)]
-            if link.relation == Relation.SUPPORTS
+            if link.relation == Relation.SUPPORTS and link.evidence_id not in own
         ]
-        evidence_ids = tuple(dict.fromkeys(direct + via))
-        views.append(_recommendation(r, bottleneck_ids, refs, evidence_ids, citations))
+        own_cited = () if progress else citations.cite(own)
+        inherited_cited = () if progress else citations.cite(inherited)
+        view = _recommendation(r, bottleneck_ids, refs, tuple(dict.fromkeys(own + inherited)))
+        view = replace(
+            view,
+            citations=tuple(sorted({*own_cited, *inherited_cited})),
+            own_citations=own_cited,
+            inherited_citations=tuple(n for n in inherited_cited if n not in own_cited),
+            targets=tuple(data.targets.get(r.id, ())),
+        )
+        if progress:
+            view = _follow_up(view, r, data.updates.get(r.id, []), data.engagement, as_of)
+        views.append(view)
     return tuple(views)
+
+
+def _target(indicator: Indicator, latest: tuple[float, date] | None) -> TargetView:
+    _, on_track, _ = indicator_progress(indicator, latest)
+    return TargetView(
+        name=indicator.name,
+        unit=indicator.unit,
+        baseline_value=indicator.baseline_value,
+        baseline_year=indicator.baseline_year,
+        target_value=indicator.target_value,
+        target_year=indicator.target_year,
+        latest_value=latest[0] if latest else None,
+        latest_on=latest[1] if latest else None,
+        on_track=on_track,
+    )
+
+
+def _follow_up(
+    view: RecommendationView,
+    r: Recommendation,
+    updates: Sequence[StatusUpdate],
+    engagement: Engagement,
+    as_of: date,
+) -> RecommendationView:
+    """A shared recommendation's follow-up as the progress report shows it."""
+    updates = [u for u in updates if u.as_of <= as_of]
+    latest = next((u for u in reversed(updates) if u.comment.strip()), None)
+    shared_on = r.shared_at.date() if r.shared_at else None
+    days_pending = (
+        (as_of - shared_on).days if r.response == Response.PENDING and shared_on else None
+    )
+    return replace(
+        view,
+        self_assessment_label=label(r.self_assessment) if r.self_assessment else "",
+        validated_label=label(r.validated_implementation) if r.validated_implementation else "",
+        disagreement=r.implementation_disagreement,
+        latest_comment=latest.comment.strip() if latest else "",
+        latest_comment_on=latest.as_of if latest else None,
+        latest_comment_by=(
+            ("the client" if latest.author_role == Role.STAKEHOLDER else "the advisory team")
+            if latest
+            else ""
+        ),
+        days_pending=days_pending,
+        days_overdue=_self_assessment_overdue(r, updates, shared_on, engagement, as_of),
+    )
+
+
+def _self_assessment_overdue(
+    r: Recommendation,
+    updates: Sequence[StatusUpdate],
+    shared_on: date | None,
+    engagement: Engagement,
+    as_of: date,
+) -> int | None:
+    """Days a due self-assessment is late (app/services/reminders.py's rule), else None."""
+    if (
+        r.response not in COMMITTED
+        or r.implementation == Implementation.FULLY_IMPLEMENTED
+        or engagement.phase in FINISHED_PHASES
+    ):
+        return None
+    client = [u for u in updates if u.author_role == Role.STAKEHOLDER]
+    rated = [u.as_of for u in client if u.implementation is not None]
+    responded = [u.as_of for u in client if u.response is not None]
+    since = max(rated) if rated else max(responded) if responded else shared_on
+    if since is None:
+        return None
+    late = (as_of - since).days - get_settings().self_assessment_days
+    return late if late > 0 else None
 
 
 def _recommendation(
@@ -371,7 +547,6 @@ def _recommendation(
     bottleneck_ids: list[int],
     refs: dict[int, str],
     evidence_ids: tuple[int, ...],
-    citations: _Citations,
 ) -> RecommendationView:
     return RecommendationView(
         id=r.id,
@@ -396,7 +571,7 @@ def _recommendation(
         bottleneck_ids=tuple(bottleneck_ids),
         bottleneck_refs=tuple(refs[b] for b in bottleneck_ids if b in refs),
         evidence_ids=evidence_ids,
-        citations=citations.cite(evidence_ids),
+        citations=(),
     )
 
 
@@ -427,6 +602,7 @@ def _milestones(data: _Loaded, as_of: date) -> tuple[MilestoneView, ...]:
             due_date=m.due_date,
             completed_on=m.completed_on,
             overdue=is_overdue(m, as_of),
+            days_overdue=(as_of - m.due_date).days if is_overdue(m, as_of) else 0,
         )
         for m in data.milestones
     )

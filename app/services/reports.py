@@ -122,7 +122,7 @@ def prepare_draft(
         )
         or 0
     )
-    return build_view(
+    view = build_view(
         session,
         engagement,
         kind=kind,
@@ -132,6 +132,28 @@ def prepare_draft(
         as_of=as_of or clock.today(),
         previous=_last_published(session, engagement.id, kind),
     )
+    check_has_content(view)
+    return view
+
+
+def check_has_content(view: ReportView) -> None:
+    """Refuse (409) a kind that has nothing to say in the engagement's present state, rather
+    than render empty tables and placeholder items."""
+    if view.kind == ReportKind.POLICY_BRIEFING and not view.recommendations:
+        raise Conflict(
+            "a policy briefing needs at least one recommendation, and this engagement has none "
+            "yet; render an assessment report of the diagnosis instead"
+        )
+    if view.kind == ReportKind.ASSESSMENT_REPORT and not (view.challenges or view.bottlenecks):
+        raise Conflict(
+            "an assessment report needs a challenge or a bottleneck, and this engagement has "
+            "neither yet"
+        )
+    if view.kind == ReportKind.PROGRESS_REPORT and not (view.recommendations or view.milestones):
+        raise Conflict(
+            "a progress report needs a shared recommendation or a milestone, and this "
+            "engagement has neither yet"
+        )
 
 
 def reserve_draft(

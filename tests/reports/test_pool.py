@@ -21,7 +21,12 @@ from app.reports.viewmodel import ReportView
 from app.services.errors import Busy
 from app.services.reports import prepare_draft
 from app.vocab import ReportKind
-from tests.factories import make_challenge, make_engagement, make_recommendation
+from tests.factories import (
+    make_briefable_engagement,
+    make_challenge,
+    make_engagement,
+    make_recommendation,
+)
 
 WAIT_S = 60.0
 
@@ -224,7 +229,7 @@ def test_shutdown_stops_a_render_still_running_after_the_grace_period(
 def test_api_answers_503_with_retry_after_when_renderers_are_full(
     app: object, client: TestClient, db: Session
 ) -> None:
-    engagement = make_engagement(db)
+    engagement = make_briefable_engagement(db)
     db.commit()
     pool = RenderPool(workers=1, queue=0, timeout_s=120)
     pool.pending = pool.capacity  # every renderer busy

@@ -161,8 +161,7 @@ def test_client_documents_show_the_stage_in_client_words_staff_the_phase(
     adpack = _engagement(seeded, "EOCIC-2018-ADPACK")
     assert adpack.phase == Phase.FOLLOW_UP
     progress = _text(render_html(_view(seeded, adpack, ReportKind.PROGRESS_REPORT)))
-    assert "Stage: Implementation of the recommendations" in progress
-    assert "Current stage: implementation of the recommendations." in progress
+    assert "the engagement is at the stage “implementation of the recommendations”." in progress
     assert "follow-up phase" not in progress.lower()
     briefing = _text(render_html(_view(seeded, adpack, ReportKind.POLICY_BRIEFING)))
     assert "Stage Implementation of the recommendations" in briefing

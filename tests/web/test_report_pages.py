@@ -17,6 +17,7 @@ from app.vocab import BottleneckStatus, ReportKind, ReportStatus, Role, Stage
 from tests.factories import (
     add_member,
     make_bottleneck,
+    make_briefable_engagement,
     make_engagement,
     make_recommendation,
     make_report,
@@ -31,9 +32,12 @@ def reports_url(engagement: Engagement) -> str:
     return f"/engagements/{engagement.id}/reports"
 
 
-def lead_of(db: Session, **overrides: Any) -> tuple[Engagement, User]:
+def lead_of(db: Session, *, briefable: bool = True, **overrides: Any) -> tuple[Engagement, User]:
+    """An engagement and its lead; `briefable`: with one recommendation, so that a policy
+    briefing has something to say."""
     lead = make_user(db, role=Role.CONSULTANT)
-    engagement = make_engagement(db, lead_consultant_id=lead.id, **overrides)
+    make = make_briefable_engagement if briefable else make_engagement
+    engagement = make(db, lead_consultant_id=lead.id, **overrides)
     add_member(db, engagement, lead)
     db.commit()
     return engagement, lead
@@ -88,13 +92,13 @@ def test_htmx_render_loads_the_list(db: Session, web_as) -> None:  # type: ignor
     engagement, lead = lead_of(db)
     answer = web_as(lead).post(
         reports_url(engagement),
-        {"kind": "progress_report", "language": "en"},
+        {"kind": "policy_briefing", "language": "en"},
         headers={"HX-Request": "true"},
     )
     assert answer.status_code == 204
     (report,) = reports_of(db, engagement)
     assert answer.headers["hx-location"] == f"{reports_url(engagement)}#report-{report.id}"
-    assert report.kind == ReportKind.PROGRESS_REPORT
+    assert report.kind == ReportKind.POLICY_BRIEFING
 
 
 class BusyRenderer:
@@ -124,7 +128,7 @@ def test_a_busy_renderer_is_a_message_on_the_page(app: Any, db: Session, web_as)
 
 
 def briefing_with_drafts(db: Session) -> tuple[Engagement, User, list[Recommendation]]:
-    engagement, lead = lead_of(db)
+    engagement, lead = lead_of(db, briefable=False)
     bottleneck = make_bottleneck(db, engagement, status=BottleneckStatus.CONFIRMED)
     drafts = [
         make_recommendation(db, engagement, code=code, title=title, bottlenecks=[bottleneck])
