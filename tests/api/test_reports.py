@@ -161,7 +161,7 @@ def test_attachment_matches_the_database(
 def test_pdf_is_archival_with_metadata(client: TestClient, wallonia: Engagement) -> None:
     pdf = download(client, wallonia, render(client, wallonia).json()["id"])
     meta = metadata(pdf)
-    assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
+    assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "A"  # tagged
     assert wallonia.title in meta["/Title"]
     assert meta["/Author"]  # the consultant who rendered it
     assert "Wallonia" in meta["/Subject"] and "EOCIC-2018-BE3" in meta["/Keywords"]

@@ -256,3 +256,11 @@ def test_the_list_shows_every_kind_with_size_and_author(db: Session, web_as) -> 
         assert f">{heading}</h3>" in page.text
     assert "40 KB" in page.text and "<td>12</td>" in page.text
     assert f"by {lead.full_name}" in page.text
+
+
+def test_a_kind_with_nothing_to_say_is_refused_on_the_page_in_words(db: Session, web_as) -> None:  # type: ignore[no-untyped-def]
+    engagement, lead = lead_of(db, briefable=False)
+    answer = render(web_as(lead), engagement)
+    assert answer.status_code == 409
+    assert "a policy briefing needs at least one recommendation" in answer.text
+    assert reports_of(db, engagement) == []
