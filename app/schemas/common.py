@@ -14,6 +14,7 @@ from pydantic import (
     HttpUrl,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -88,11 +89,32 @@ class InputModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(text, str) and "\x00" in text for text in texts):
             raise ValueError("must not contain NUL characters")
+        # The documented maxLength holds for the text as sent: stripping comes after, so
+        # 300 characters and a space would otherwise pass a limit of 300.
+        limit = _max_lengths(cls).get(info.field_name or "")
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters")
         return value
+
+
+_MAX_LENGTHS: dict[type[BaseModel], dict[str, int]] = {}
+
+
+def _max_lengths(model: type[BaseModel]) -> dict[str, int]:
+    """Each text field's maxLength as the OpenAPI document states it (once per model)."""
+    found = _MAX_LENGTHS.get(model)
+    if found is None:
+        found = {}
+        for name, prop in model.model_json_schema(mode="validation").get("properties", {}).items():
+            lengths = [o["maxLength"] for o in prop.get("anyOf", [prop]) if "maxLength" in o]
+            if lengths:
+                found[name] = max(lengths)
+        _MAX_LENGTHS[model] = found
+    return found
 
 
 class UpdateModel(InputModel):
