@@ -95,11 +95,25 @@ bench-reports: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/report_render.py
 
+# Statistics import (docs/statistics-import.md): observations/s and peak RSS on SQLite and on
+# PostgreSQL (STAT_BENCH_URL, created if missing, name with "bench"), then a 100 MB file for memory.
+STAT_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/stat_bench
+.PHONY: bench-statistics
+bench-statistics: $(STAMP)
+	$(BIN)/python bench/statistics_import.py --pg-url $(STAT_BENCH_URL) --big-mb 100
+
 # Needs PostgreSQL: PORTFOLIO_BENCH_URL names a database (created if missing) whose name has "bench".
 PORTFOLIO_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/portfolio_bench
 .PHONY: bench-portfolio
 bench-portfolio: $(STAMP)
 	$(BIN)/python bench/portfolio.py --database-url $(PORTFOLIO_BENCH_URL)
+
+# A region's profile and peers with 300 regions x 60 indicators x 15 years (docs/statistics-analysis.md),
+# about a minute: PROFILE_BENCH_URL names a PostgreSQL database (created if missing) whose name has "bench".
+PROFILE_BENCH_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/profile_bench
+.PHONY: bench-profile
+bench-profile: $(STAMP)
+	$(BIN)/python bench/region_profile.py --pg-url $(PROFILE_BENCH_URL)
 
 # Web pages under load (bench/README.md, "Web pages"), about 10 minutes: on SQLite with the demo
 # data and 1,000 synthetic engagements, the overview and the list (the consultant, 16

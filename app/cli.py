@@ -303,6 +303,64 @@ def _db_copy(args: argparse.Namespace) -> int:
     return _operation(run)
 
 
+def _data_import(args: argparse.Namespace) -> int:
+    """Import a statistical file as its mapping says (docs/statistics-import.md): a progress
+    bar on stderr, the report on stdout; a bad file or mapping changes nothing (exit 1)."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.services.statistics_import import ImportFailed, import_file, read_mapping
+    from app.statistics.formats import Format
+    from app.statistics.progress import ByteProgress
+
+    file = Path(args.file)
+    try:
+        mapping = read_mapping(Path(args.mapping).read_text(encoding="utf-8"))
+        total = file.stat().st_size
+        progress = ByteProgress(f"importing {file.name}")
+        with file.open("rb") as stream, _transaction() as session:
+            try:
+                report = import_file(
+                    session,
+                    stream,
+                    fmt=Format(args.format),
+                    mapping=mapping,
+                    total_bytes=total,
+                    progress=progress,
+                )
+            finally:
+                progress.close()
+    except ImportFailed as exc:
+        print(f"error: {file}: {exc.detail}; nothing was imported", file=sys.stderr)
+        return 1
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"error: database: {getattr(exc, 'orig', None) or exc}", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _data_list(_args: argparse.Namespace) -> int:
+    """The datasets stored, with their indicators and observation counts."""
+    from app.services import datasets
+
+    with _transaction() as session:
+        for dataset, indicators in datasets.overview(session):
+            label = " (illustrative)" if dataset.illustrative else ""
+            print(f"{dataset.code}: {dataset.title}{label} - {dataset.source}")
+            for row in indicators:
+                years = f"{row.first_year}-{row.last_year}" if row.observations else "no data"
+                print(
+                    f"  {row.indicator.code:<28} {row.indicator.framework_condition:<36} "
+                    f"{row.observations:>9,} observations, {years}"
+                )
+    return 0
+
+
 def _operation(run: Callable[[], str]) -> int:
     """Run an app/ops operation: its summary on stdout, or its error on stderr (exit 2 when it
     was refused, 1 when it failed)."""
@@ -389,6 +447,20 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--region", help="NUTS code (stakeholders)")
     client.add_argument("--partnership", help="acronym (stakeholders)")
     create.set_defaults(handler=_users_create)
+
+    data = commands.add_parser("data", help="statistical indicator data").add_subparsers(
+        dest="data_command", required=True
+    )
+    data_import = data.add_parser("import", help="import a statistical file with its mapping")
+    data_import.add_argument("file", help="the file: a Eurostat TSV, an SDMX-CSV or a plain CSV")
+    data_import.add_argument("--format", required=True, choices=["eurostat-tsv", "sdmx-csv", "csv"])
+    data_import.add_argument(
+        "--mapping", required=True, help="the TOML file saying which series become indicators"
+    )
+    data_import.set_defaults(handler=_data_import)
+    data.add_parser("list", help="the datasets and their indicators").set_defaults(
+        handler=_data_list
+    )
 
     from app.vocab import ReportKind
 

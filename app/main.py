@@ -14,6 +14,7 @@ from app.api import (
     auth,
     bottlenecks,
     challenges,
+    datasets,
     engagements,
     evidence,
     follow_up,
@@ -25,6 +26,7 @@ from app.api import (
     recommendations,
     regions,
     reports,
+    statistics,
     users,
     workflow,
 )
@@ -151,6 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports,
         portfolio,
         library,
+        statistics,
+        datasets,
     ):
         app.include_router(
             _summaries_from_docstrings(module.router),

@@ -36,6 +36,9 @@ class Direction(StrEnum):
     LOWER = "lower"
 
 
+DIRECTION_LABELS = {Direction.HIGHER: "Higher is better", Direction.LOWER: "Lower is better"}
+
+
 class SuggestionDecisionKind(StrEnum):
     ACCEPTED = "accepted"
     DISMISSED = "dismissed"

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Versioned, vocab
-from app.vocab import EvidenceKind, Relation
+from app.vocab import Direction, EvidenceKind, Relation
 
 
 class Evidence(Versioned, Base):
@@ -49,6 +49,10 @@ class Evidence(Versioned, Base):
     indicator_year: Mapped[int | None] = mapped_column(SmallInteger)
     benchmark_value: Mapped[float | None] = mapped_column(Float)
     benchmark_label: Mapped[str | None] = mapped_column(String(200))
+    # Which way the indicator is better; None: not stated (the reports then say nothing).
+    indicator_direction: Mapped[Direction | None] = mapped_column(
+        vocab(Direction, "indicator_direction")
+    )
 
 
 class EvidenceLink(Base):

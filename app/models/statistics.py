@@ -80,6 +80,14 @@ class Observation(Base):
         CheckConstraint("year BETWEEN 1900 AND 2100", name="year_range"),
         CheckConstraint("nuts_level IS NULL OR nuts_level BETWEEN 0 AND 3", name="nuts_level"),
         Index("ix_stat_observations_geo_indicator_id_year", "geo", "indicator_id", "year"),
+        # Covering: a profile's percentiles and level means read the index only (issue 15).
+        Index(
+            "ix_stat_observations_indicator_id_nuts_level_year",
+            "indicator_id",
+            "nuts_level",
+            "year",
+            "value",
+        ),
     )
 
     indicator_id: Mapped[int] = mapped_column(

@@ -16,7 +16,7 @@ from app.schemas.common import (
     WebUrl,
 )
 from app.schemas.diagnosis import ReadWithRefs
-from app.vocab import EvidenceKind, Relation
+from app.vocab import Direction, EvidenceKind, Relation
 
 TargetType = Literal["challenge", "bottleneck", "recommendation"]
 Source = Annotated[str, StringConstraints(max_length=500)]
@@ -40,6 +40,9 @@ class EvidenceCreate(InputModel):
     indicator_year: IndicatorYear | None = None
     benchmark_value: Value | None = None
     benchmark_label: Label | None = None
+    indicator_direction: Direction | None = Field(
+        None, description="which way the indicator is better: higher or lower; unset: not said"
+    )
 
 
 class EvidenceUpdate(UpdateModel):
@@ -53,6 +56,7 @@ class EvidenceUpdate(UpdateModel):
             "indicator_year",
             "benchmark_value",
             "benchmark_label",
+            "indicator_direction",
         }
     )
 
@@ -68,6 +72,7 @@ class EvidenceUpdate(UpdateModel):
     indicator_year: IndicatorYear | None = None
     benchmark_value: Value | None = None
     benchmark_label: Label | None = None
+    indicator_direction: Direction | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields sent, as validated. WebUrl leaves text behind, which model_dump() would
@@ -109,7 +114,11 @@ class EvidenceRead(ReadWithRefs):
     indicator_year: int | None
     benchmark_value: float | None
     benchmark_label: str | None
+    indicator_direction: Direction | None = None
     links: list[LinkRead] = []
+    newer_data_available: bool = Field(
+        False, description="made from indicator data that has a later year or a revised value"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

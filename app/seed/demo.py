@@ -37,11 +37,12 @@ from app.models import (
 )
 from app.reports.render import render_pdf
 from app.security import hash_password
+from app.seed import demo_statistics
 from app.seed.demo_data import CONSULTANTS, ENGAGEMENTS, PARTNERSHIPS, REGIONS
 from app.seed.demo_data.reference import ACCOUNTS, DEMO_PASSWORD
 from app.seed.demo_data.specs import EngagementSpec, EvidenceSpec, Step, instant
 from app.seed.demo_timeline import Renderer, add_timeline
-from app.vocab import EngagementKind, Phase, Role
+from app.vocab import Direction, EngagementKind, Phase, Role
 
 CREATION_NOTE = "Engagement created"
 _KINDS = ("regions", "partnerships", "consultants", "other logins", "engagements")
@@ -90,6 +91,7 @@ def seed(session: Session, *, today: date | None = None, render: Renderer = rend
         else:
             _add_engagement(session, spec, ids, today=today, render=render)
             tally.created["engagements"] += 1
+    demo_statistics.load(session)  # the illustrative indicator data, through the import service
     return tally.summary()
 
 
@@ -363,4 +365,11 @@ def _evidence_row(engagement_id: int, e: EvidenceSpec) -> Evidence:
         indicator_year=indicator.year if indicator else None,
         benchmark_value=indicator.benchmark_value if indicator else None,
         benchmark_label=indicator.benchmark_label if indicator else None,
+        indicator_direction=_direction(indicator.higher_is_better) if indicator else None,
     )
+
+
+def _direction(higher_is_better: bool | None) -> Direction | None:
+    if higher_is_better is None:
+        return None
+    return Direction.HIGHER if higher_is_better else Direction.LOWER

@@ -4,10 +4,18 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Bottleneck, Challenge, Evidence, EvidenceLink, Recommendation
+from app.models import (
+    Bottleneck,
+    Challenge,
+    Evidence,
+    EvidenceLink,
+    EvidenceObservation,
+    Observation,
+    Recommendation,
+)
 from app.schemas.evidence import (
     EvidenceCreate,
     EvidenceLinkRead,
@@ -59,7 +67,35 @@ def to_reads(session: Session, items: Sequence[Evidence]) -> list[EvidenceRead]:
         )
         for link in rows:
             links[link.evidence_id].append(_link_read(link))
-    return [EvidenceRead.model_validate(e).model_copy(update={"links": links[e.id]}) for e in items]
+    newer = newer_data(session, [e.id for e in items if e.kind == EvidenceKind.INDICATOR])
+    return [
+        EvidenceRead.model_validate(e).model_copy(
+            update={"links": links[e.id], "newer_data_available": e.id in newer}
+        )
+        for e in items
+    ]
+
+
+def newer_data(session: Session, evidence_ids: list[int]) -> set[int]:
+    """The evidence among `evidence_ids` quoting an observation (app/services/
+    diagnosis_suggestions.py) of which a later year or a revised value exists: one statement."""
+    if not evidence_ids:
+        return set()
+    later = exists().where(
+        Observation.indicator_id == EvidenceObservation.indicator_id,
+        Observation.geo == EvidenceObservation.geo,
+        or_(
+            Observation.year > EvidenceObservation.year,
+            and_(
+                Observation.year == EvidenceObservation.year,
+                Observation.value != EvidenceObservation.value,
+            ),
+        ),
+    )
+    stmt = select(EvidenceObservation.evidence_id).where(
+        EvidenceObservation.evidence_id.in_(evidence_ids), later
+    )
+    return set(session.scalars(stmt.distinct()))
 
 
 def list_evidence(

@@ -145,6 +145,11 @@ def upgrade() -> None:
             ["geo", "indicator_id", "year"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_stat_observations_indicator_id_nuts_level_year",
+            ["indicator_id", "nuts_level", "year", "value"],
+            unique=False,
+        )
 
     op.create_table(
         "evidence_observations",
@@ -230,9 +235,16 @@ def upgrade() -> None:
             ["engagement_id"],
             unique=False,
         )
+    # Which way an evidence record's indicator is better: the reports' index chart states it.
+    op.execute(
+        "ALTER TABLE evidence ADD COLUMN indicator_direction VARCHAR(40) "
+        "CONSTRAINT ck_evidence_indicator_direction "
+        "CHECK (indicator_direction IN ('higher', 'lower'))"
+    )
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE evidence DROP COLUMN indicator_direction")
 
     with op.batch_alter_table("diagnosis_suggestion_decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_diagnosis_suggestion_decisions_engagement_id"))
@@ -244,6 +256,7 @@ def downgrade() -> None:
 
     op.drop_table("evidence_observations")
     with op.batch_alter_table("stat_observations", schema=None) as batch_op:
+        batch_op.drop_index("ix_stat_observations_indicator_id_nuts_level_year")
         batch_op.drop_index("ix_stat_observations_geo_indicator_id_year")
 
     op.drop_table("stat_observations")

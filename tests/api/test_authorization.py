@@ -168,6 +168,17 @@ RULES |= {
     ("GET", "/api/v1/library/recommendations"): ANY,  # shared ones only, for every role
     ("GET", f"{E}/bottlenecks/{{bottleneck_id}}/similar-recommendations"): read("diagnosis"),
 }
+RULES |= {  # indicator data: profiles and peers are public statistics (issue 15)
+    ("GET", "/api/v1/regions/{region_id}/profile"): ANY,
+    ("GET", "/api/v1/regions/{region_id}/peers"): ANY,
+    ("GET", f"{E}/diagnosis-suggestions"): read("diagnosis"),
+    ("POST", f"{E}/diagnosis-suggestions/{{key}}/accept"): write("diagnosis"),
+    ("POST", f"{E}/diagnosis-suggestions/{{key}}/dismiss"): write("diagnosis"),
+}
+RULES |= {  # the datasets and indicators imported: public statistics (issue 15)
+    ("GET", "/api/v1/datasets"): ANY,
+    ("GET", "/api/v1/indicators"): ANY,
+}
 PUBLIC = {("POST", "/api/v1/auth/token")}
 
 
@@ -232,6 +243,7 @@ def world(db: Session) -> World:
         "region_id": own.id,
         "partnership_id": make_partnership(db).id,
         "user_id": member.id,
+        "key": "knowledge_skills",  # type: ignore[dict-item]  # a diagnosis suggestion's key
     }
     db.commit()
     return World(users, ids)

@@ -134,6 +134,7 @@ class Indicator:
     year: int
     benchmark_value: float | None = None
     benchmark_label: str | None = None
+    higher_is_better: bool | None = True  # every demo indicator is
 
 
 @dataclass(frozen=True)

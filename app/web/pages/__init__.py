@@ -15,7 +15,9 @@ from app.web.pages import (
     portal,
     portfolio,
     recommendations,
+    region_profile,
     reports,
+    statistics,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -31,5 +33,7 @@ ROUTERS: list[APIRouter] = [
     portal.router,
     portfolio.router,
     library.router,
+    region_profile.router,
+    statistics.router,
     admin.router,
 ]

@@ -25,6 +25,7 @@ from app.schemas.diagnosis import (
 )
 from app.services import bottlenecks as bottleneck_service
 from app.services import challenges as challenge_service
+from app.services import diagnosis_suggestions
 from app.services.errors import AppError
 from app.vocab import BottleneckStatus, FrameworkCondition, label
 from app.web import editing, forms
@@ -123,6 +124,7 @@ def _page(
         "priority_words": PRIORITY_WORDS,
         "severity_words": SEVERITY_WORDS,
         "problem": problem,
+        "suggestions": diagnosis_suggestions.suggestions(session, engagement),
     }
     return pages.render(request, "diagnosis/page.html", context, status_code=status_code)
 

@@ -17,7 +17,7 @@ from app.services import bottlenecks as bottleneck_service
 from app.services import challenges as challenge_service
 from app.services import evidence as service
 from app.services.errors import AppError
-from app.vocab import EvidenceKind, Relation
+from app.vocab import DIRECTION_LABELS, Direction, EvidenceKind, Relation
 from app.web import editing, forms
 from app.web.deps import DiagnosisEdit, DiagnosisPage, PageUser, Templates
 from app.web.forms import Form, FormState
@@ -44,6 +44,7 @@ EVIDENCE_FIELDS = (
     "indicator_year",
     "benchmark_value",
     "benchmark_label",
+    "indicator_direction",
 )
 LINK_FIELDS = ("target", "relation", "note")
 
@@ -67,6 +68,7 @@ def indicator_chart(item: EvidenceRead) -> dict[str, Any] | None:
         item.indicator_unit or "",
         item.benchmark_value,
         item.benchmark_label or "",
+        None if item.indicator_direction is None else item.indicator_direction == Direction.HIGHER,
     )
     title = f"{name}, {item.indicator_year}" if item.indicator_year else name
     benchmark = "None given"
@@ -175,6 +177,7 @@ def _form(
         "editing": evidence_id is not None,
         "action": f"{base}/{evidence_id}/edit" if evidence_id else base,
         "kinds": forms.options(EvidenceKind),
+        "directions": [(d.value, DIRECTION_LABELS[d]) for d in Direction],
     }
     return pages.render(request, "evidence/form.html", context, status_code=status_code)
 
