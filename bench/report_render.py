@@ -752,7 +752,9 @@ def weasyprint_alone(s: Subject) -> tuple[bytes, int]:
     )
     options = {"pdf_variant": render.PDF_VARIANT, "stylesheets": [stylesheet]}
     rendered = document.render(**options)
-    return rendered.write_pdf(attachments=[attachment], **options), len(rendered.pages)
+    return rendered.write_pdf(
+        attachments=[attachment], finisher=render._finish_accessibility, **options
+    ), len(rendered.pages)
 
 
 def render_in_process(s: Subject) -> None:

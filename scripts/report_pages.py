@@ -2,7 +2,7 @@
 pages, to be looked at page by page (issue 14: proof by looking), with a contact sheet each.
 
     python scripts/report_pages.py [--out bench/out/report_pages] [--only wallonia,large]
-        [--dpi 50] [--kinds policy_briefing,progress_report,assessment_report]
+        [--dpi 50] [--kinds policy_briefing,progress_report,assessment_report] [--published]
 
 A fresh SQLite database under --out gets the demo data and the large engagement of
 bench/report_render.py. Each report is rendered as a draft as of the demo's day, without
@@ -13,6 +13,7 @@ pdftoppm (poppler-utils) and Pillow for the contact sheets.
 import argparse
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +44,12 @@ def contact_sheet(pages: list[Path], target: Path, columns: int = 6) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "report_pages")
-    parser.add_argument("--only", default="", help="reference or client name parts, comma-separated")
+    parser.add_argument("--only", default="", help="reference or title parts, comma-separated")
     parser.add_argument("--kinds", default=",".join(k.value for k in ReportKind))
     parser.add_argument("--dpi", type=int, default=50)
+    parser.add_argument(
+        "--published", action="store_true", help="render as published versions (no watermark)"
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the database")
     parser.add_argument("--html", action="store_true", help="write the HTML beside each PDF")
     args = parser.parse_args()
@@ -71,12 +75,12 @@ def main() -> int:
             for kind in kinds:
                 stem = f"{engagement.reference}-{kind.value}".replace("/", "_")
                 try:
-                    view = prepare_draft(
-                        session, engagement, kind=kind, language="en", author=None
-                    )
+                    view = prepare_draft(session, engagement, kind=kind, language="en", author=None)
                 except Conflict as refused:
                     print(f"{stem}: refused: {refused}")
                     continue
+                if args.published:
+                    view = replace(view, status="published", published_on=view.as_of)
                 html = render_html(view)
                 if args.html:
                     (args.out / f"{stem}.html").write_text(html)
@@ -85,9 +89,9 @@ def main() -> int:
                 pdf.write_bytes(rendered.pdf)
                 for old in args.out.glob(f"{stem}-page-*.png"):
                     old.unlink()
+                prefix = str(args.out / f"{stem}-page")
                 subprocess.run(
-                    ["pdftoppm", "-r", str(args.dpi), "-png", str(pdf), str(args.out / f"{stem}-page")],
-                    check=True,
+                    ["pdftoppm", "-r", str(args.dpi), "-png", str(pdf), prefix], check=True
                 )
                 pages = sorted(args.out.glob(f"{stem}-page-*.png"))
                 contact_sheet(pages, args.out / f"{stem}-sheet.png")

@@ -189,7 +189,10 @@ def _svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
         f'width="100%" role="img" font-family="{FONT}" fill="{INK}">'
     )
-    parts = [head, f"<title>{escape(title)}</title>", f"<desc>{escape(' '.join(desc))}</desc>"]
+    # WeasyPrint tags an inline SVG as a Figure whose /Alt is its <title>: the title, then the
+    # data in words, for a screen reader (docs/reports-accessibility.md).
+    alt = f"{title}. {' '.join(desc)}" if desc else title
+    parts = [head, f"<title>{escape(alt)}</title>", f"<desc>{escape(' '.join(desc))}</desc>"]
     return Markup("\n".join([*parts, *body, "</svg>"]))
 
 
@@ -275,8 +278,9 @@ YEAR = (WIDTH - PLAN_X - 2) / PLAN_YEARS
 
 
 def action_plan_chart(items: Sequence[PlanItem], *, start_year: int) -> Markup:
-    """A timeline from `start_year` over five years: one bar per recommendation in its horizon."""
-    title = f"Action plan by horizon, {start_year} to {start_year + PLAN_YEARS}"
+    """A timeline of five years from `start_year`: one bar per recommendation in its horizon,
+    in the order of the action plan's table (horizon, then priority, then the given order)."""
+    title = f"Action plan by horizon, {start_year} to {start_year + PLAN_YEARS - 1}"
     if not items:
         return _no_data(title)
     horizons, priorities = list(HORIZONS), list(PRIORITIES)

@@ -1,5 +1,10 @@
 """HTML and PDF from a report view-model: Jinja2 (autoescaped everywhere) and WeasyPrint.
 
+The PDF is PDF/A-3a: archival, tagged (a structure tree a screen reader follows), with the
+report's data attached as JSON. `_finish_accessibility` completes what WeasyPrint 70's tagging
+leaves out (docs/reports-accessibility.md): header cells' /Scope, link descriptions, and the
+PDF/UA-1 identification.
+
 Anything a user typed reaches these templates, so the renderer trusts no URL: `StaticOnlyFetcher`
 serves the files of app/reports/static and refuses everything else (file://, http(s)://, data:,
 paths that climb out of the folder). The only attachment a PDF carries is the JSON we put there.
@@ -9,12 +14,15 @@ import base64
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
+import pydyf
 from markupsafe import Markup
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -25,7 +33,9 @@ from app.reports.viewmodel import ReportView, machine_readable
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 TEMPLATE_DIR = HERE / "templates"
-PDF_VARIANT = "pdf/a-3b"
+# PDF/A-3a: PDF/A-3b plus tagging (WeasyPrint's `pdf_tags`), keeping the attachment's
+# /AFRelationship; WeasyPrint's "pdf/ua-1" tags alike but is not PDF/A and drops /AF.
+PDF_VARIANT = "pdf/a-3a"
 ATTACHMENT_NAME = "clustercase-report.json"
 _MEDIA_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 
@@ -88,16 +98,25 @@ _ENV.filters["quantity"] = numbers.quantity
 
 def render_html(view: ReportView, *, preview: bool = False) -> str:
     """The report as HTML: what WeasyPrint lays out, or, with `preview`, a self-contained page
-    for a browser (stylesheet inlined, logo as a data URI: it fetches nothing)."""
+    for a browser (stylesheet inlined, its images and the logo as data URIs: it fetches
+    nothing)."""
     template = _ENV.get_template(f"{view.kind}.html")
     extras: dict[str, object] = {"logo": "logo.svg", "css": None}
     if preview:
-        logo = base64.b64encode((STATIC_DIR / "logo.svg").read_bytes()).decode()
-        extras = {
-            "logo": f"data:image/svg+xml;base64,{logo}",
-            "css": Markup((STATIC_DIR / "report.css").read_text()),  # our own file
-        }
+        css = _CSS_URL.sub(
+            lambda m: f"url({_data_uri(m.group(1))})", (STATIC_DIR / "report.css").read_text()
+        )
+        extras = {"logo": _data_uri("logo.svg"), "css": Markup(css)}  # our own files
     return template.render(view=view, charts=_charts(view), **extras)
+
+
+# A url() of the stylesheet naming one of our static files (the draft watermark).
+_CSS_URL = re.compile(r"url\(([\w.-]+\.svg)\)")
+
+
+def _data_uri(name: str) -> str:
+    data = base64.b64encode((STATIC_DIR / name).read_bytes()).decode()
+    return f"data:image/svg+xml;base64,{data}"
 
 
 def _charts(view: ReportView) -> dict[str, object]:
@@ -111,10 +130,12 @@ def _charts(view: ReportView) -> dict[str, object]:
     ]
     plan = [charts.PlanItem(r.code, r.title, r.horizon, r.priority) for r in view.recommendations]
     indicators = [
-        charts.IndicatorBar(i.name, i.value, i.unit, i.benchmark_value, i.benchmark_label)
+        charts.IndicatorBar(
+            i.name, i.value, i.unit, i.benchmark_value, i.benchmark_label, i.higher_is_better
+        )
         for i in view.indicators
     ]
-    start_year = view.as_of.year
+    start_year = (view.plan_from or view.as_of).year  # from the engagement, not the render day
     return {
         "severity": charts.severity_chart(bars, title="Bottlenecks by framework condition")
         if bars
@@ -138,7 +159,7 @@ class RenderedPdf:
 
 
 def render_pdf(view: ReportView, *, html: str | None = None) -> RenderedPdf:
-    """The report as an archival PDF (PDF/A-3b) with its data attached as JSON."""
+    """The report as an archival, tagged PDF (PDF/A-3a) with its data attached as JSON."""
     html = html if html is not None else render_html(view)
     fetcher = StaticOnlyFetcher()
     document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
@@ -155,10 +176,57 @@ def render_pdf(view: ReportView, *, html: str | None = None) -> RenderedPdf:
     )
     options = {"pdf_variant": PDF_VARIANT, "stylesheets": [stylesheet]}
     rendered = document.render(**options)
-    pdf = rendered.write_pdf(attachments=[attachment], **options)
+    pdf = rendered.write_pdf(attachments=[attachment], finisher=_finish_accessibility, **options)
     return RenderedPdf(pdf=pdf, page_count=len(rendered.pages), html_bytes=len(html.encode()))
 
 
 def _stamp(view: ReportView) -> datetime:
     day = view.published_on or view.as_of
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+# -- what WeasyPrint 70's tagging leaves out ---------------------------------------------------
+
+# HTML `scope` to the /Scope of a /TH's table attributes (ISO 32000-1, 14.8.5.7). Without a
+# `scope`, WeasyPrint maps the cell as a column header (its /Headers of the data cells), so
+# /Column says the same; the templates give every header cell its `scope`.
+_SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Column"}
+_PDFUA_ID = (
+    b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" '
+    b'pdfuaid:part="1"/>'
+)
+
+
+def _finish_accessibility(document: Any, pdf: Any) -> None:
+    """WeasyPrint's `finisher`: called with the laid-out document and the pydyf PDF, tags
+    already built, before the file is written.
+
+    - Each /TH gets its /Scope from the cell's `scope` (WeasyPrint writes /IDs and the data
+      cells' /Headers only, which PDF/UA checkers do not read as an association).
+    - Each link annotation's /Contents (its description for assistive technology, PDF/UA-1
+      7.18.5) is the link's `aria-label`, else its `title`, else its text; WeasyPrint writes
+      the bare target ("ref-3").
+    - The XMP metadata declares PDF/UA-1 beside PDF/A-3a (`pdfuaid:part`).
+
+    It relies on two attributes WeasyPrint's tagging sets on boxes (`mark`, the /TH's structure
+    element; `link_annotation`), checked by tests/reports/test_pdf_accessibility.py."""
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if box.element_tag == "th" and hasattr(box, "mark"):
+                scope = _SCOPES.get((box.element.get("scope") or "").lower(), "/Column")
+                box.mark["A"]["Scope"] = scope
+        for _type, _target, _rectangle, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            if annotation is not None:
+                annotation["Contents"] = pydyf.String(_link_description(box.element))
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    xmp = b"".join(metadata.stream)
+    if b"pdfuaid:part" not in xmp:
+        metadata.stream = [xmp.replace(b"</rdf:RDF>", _PDFUA_ID + b"</rdf:RDF>", 1)]
+
+
+def _link_description(element: Any) -> str:
+    for attribute in ("aria-label", "title"):
+        if text := " ".join((element.get(attribute) or "").split()):
+            return text
+    return " ".join("".join(element.itertext()).split()) or element.get("href", "")

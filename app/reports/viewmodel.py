@@ -53,6 +53,7 @@ class IndicatorView:
     benchmark_value: float | None
     benchmark_label: str
     citation: int
+    higher_is_better: bool | None = None  # None: the evidence does not say
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ from app.vocab import (
     CLIENT_STAGE_LABELS,
     FINISHED_PHASES,
     BottleneckStatus,
+    Direction,
     FrameworkCondition,
     Implementation,
     Phase,
@@ -360,6 +361,9 @@ def _indicators(data: _Loaded, citations: _Citations) -> tuple[IndicatorView, ..
             benchmark_value=e.benchmark_value,
             benchmark_label=e.benchmark_label or "",
             citation=citations.cite([e.id])[0],
+            higher_is_better=(
+                None if e.indicator_direction is None else e.indicator_direction == Direction.HIGHER
+            ),
         )
         for e in data.evidence.values()
         if e.indicator_value is not None
