@@ -87,6 +87,12 @@ def take_all(server: DemoServer, browser: Any, out: Path) -> bool:
     wallonia = f"/engagements/{server.engagement_id(WALLONIA)}"
     for name, tail in WORKSPACE:
         ok &= shoot(page, wallonia + tail, out / f"{name}.png")
+    # Regional statistics (issue #15): the datasets, and Wallonia's profile from its engagement.
+    ok &= shoot(page, "/datasets", out / "datasets.png")
+    page.goto(wallonia)
+    profile = page.get_by_role("link", name="Indicator profile").get_attribute("href")
+    if profile:
+        ok &= shoot(page, profile, out / "region-profile.png")
     page.set_viewport_size(PHONE)
     ok &= shoot(page, "/engagements", out / "engagements-360px.png")
     context.close()

@@ -105,11 +105,12 @@ def small_multiple(
     name: str, region: Series, benchmark: Series, region_label: str, benchmark_label: str
 ) -> Markup:
     """One panel of a small-multiples grid: the region (solid) against its benchmark (dashed)
-    over the years, the first and last year written under it (the page gives the legend)."""
+    over the years, the first and last year written under it (the page gives the legend and
+    the indicator's name, in the panel's caption)."""
     plot_w = MULTI_W - MULTI_LEFT * 2
     plot_h = MULTI_H - MULTI_TOP - MULTI_BOTTOM
-    body = [_text(0, 14, name[:40], size=12, fill=NAVY, bold=True)]
-    body += _lines(region, benchmark, (MULTI_LEFT, MULTI_TOP, plot_w, plot_h), 2.0)
+    # No name inside the panel: the page's caption under it names the indicator in full.
+    body = _lines(region, benchmark, (MULTI_LEFT, MULTI_TOP, plot_w, plot_h), 2.0)
     bottom = MULTI_H - MULTI_BOTTOM
     body.append(
         f'<line x1="0" y1="{_n(bottom + 2)}" x2="{MULTI_W}" y2="{_n(bottom + 2)}" '
