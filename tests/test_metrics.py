@@ -22,7 +22,7 @@ from app.observability.metrics import MetricsAccess
 from app.reports.pool import RenderPool
 from app.security import hash_password
 from tests.conftest import TEST_SECRET_KEY
-from tests.factories import make_engagement, make_user
+from tests.factories import make_briefable_engagement, make_engagement, make_user
 from tests.web.conftest import csrf_in
 
 LOOPBACK = ("127.0.0.1", 40000)
@@ -195,7 +195,7 @@ def test_render_gauges_count_the_admitted_and_the_queued(scraper: TestClient) ->
 
 
 def test_a_render_is_timed(client: TestClient, scraper: TestClient, db: Session) -> None:
-    engagement = make_engagement(db)
+    engagement = make_briefable_engagement(db)
     db.commit()
     before = scrape(scraper)
     answer = client.post(

@@ -89,8 +89,12 @@ def make_live_user(engine: Engine, email: str, role: Role = Role.ADMIN, **fields
         )
 
 
-def new_engagement(server: "LiveServer", engine: Engine) -> tuple[dict[str, str], int]:
-    """An admin (its headers) and an engagement of a region, made through the API."""
+def new_engagement(
+    server: "LiveServer", engine: Engine, *, briefable: bool = False
+) -> tuple[dict[str, str], int]:
+    """An admin (its headers) and an engagement of a region, made through the API; `briefable`:
+    with one recommendation, so that a policy briefing has something to say (one without is
+    refused)."""
     headers = bearer_for(make_live_user(engine, "admin@live.test"))
     with server.client(headers=headers, timeout=REQUEST_TIMEOUT_S) as client:
         region = client.post(
@@ -108,7 +112,14 @@ def new_engagement(server: "LiveServer", engine: Engine) -> tuple[dict[str, str]
             },
         )
         assert engagement.status_code == 201, engagement.text
-    return headers, int(engagement.json()["id"])
+        engagement_id = int(engagement.json()["id"])
+        if briefable:
+            card = client.post(
+                f"/api/v1/engagements/{engagement_id}/recommendations",
+                json={"title": "Give one body the mandate", "instrument": "governance"},
+            )
+            assert card.status_code == 201, card.text
+    return headers, engagement_id
 
 
 def bearer_for(user_id: int) -> dict[str, str]:

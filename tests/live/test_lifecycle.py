@@ -123,7 +123,7 @@ def test_sigterm_leaves_no_process_behind(
     live_db: Engine, live_url: str, live_server_factory: ServerFactory, workers: int
 ) -> None:
     server = live_server_factory(live_url, workers=workers)
-    headers, engagement_id = new_engagement(server, live_db)
+    headers, engagement_id = new_engagement(server, live_db, briefable=True)
     for _ in range(2 * workers):
         assert render(server, headers, engagement_id).status_code == 201
     processes = descendants(server.process.pid)
@@ -138,7 +138,7 @@ def test_a_render_in_flight_when_sigterm_arrives_completes(
     live_db: Engine, live_url: str, live_server_factory: ServerFactory
 ) -> None:
     server = live_server_factory(live_url, env=ONE_WORKER)
-    headers, engagement_id = new_engagement(server, live_db)
+    headers, engagement_id = new_engagement(server, live_db, briefable=True)
     assert render(server, headers, engagement_id).status_code == 201  # starts the worker
     workers = render_workers(server)
     thread, answer = render_in_thread(server, headers, engagement_id)
@@ -159,7 +159,7 @@ def test_sigkill_of_the_server_leaves_no_render_worker_behind(
     live_db: Engine, live_url: str, live_server_factory: ServerFactory
 ) -> None:
     server = live_server_factory(live_url)
-    headers, engagement_id = new_engagement(server, live_db)
+    headers, engagement_id = new_engagement(server, live_db, briefable=True)
     assert render(server, headers, engagement_id).status_code == 201
     workers = render_workers(server)
     assert workers
@@ -172,7 +172,7 @@ def test_a_render_worker_killed_mid_render_answers_503_and_the_next_render_works
     live_db: Engine, live_url: str, live_server_factory: ServerFactory
 ) -> None:
     server = live_server_factory(live_url, env=ONE_WORKER)
-    headers, engagement_id = new_engagement(server, live_db)
+    headers, engagement_id = new_engagement(server, live_db, briefable=True)
     assert render(server, headers, engagement_id).status_code == 201  # starts the worker
     workers = render_workers(server)
     thread, answer = render_in_thread(server, headers, engagement_id)

@@ -59,7 +59,7 @@ def test_concurrent_recommendation_creates_take_consecutive_codes(
 def test_concurrent_draft_renders_take_consecutive_versions(
     live_db: Engine, live_server: LiveServer
 ) -> None:
-    headers, engagement_id = new_engagement(live_server, live_db)
+    headers, engagement_id = new_engagement(live_server, live_db, briefable=True)
     url = f"/api/v1/engagements/{engagement_id}/reports"
     answers = all_at_once(
         live_server, headers, 4, lambda client: client.post(url, json={"kind": "policy_briefing"})

@@ -51,8 +51,14 @@ def test_citations_are_numbered_in_order_of_first_appearance(db: Session) -> Non
 
 def test_withdrawn_and_dismissed_are_left_out_and_progress_shows_shared_only(db: Session) -> None:
     engagement = make_engagement(db)
-    kept = make_bottleneck(db, engagement, framework_condition=FrameworkCondition.ACCESS_TO_FINANCE)
+    kept = make_bottleneck(
+        db,
+        engagement,
+        framework_condition=FrameworkCondition.ACCESS_TO_FINANCE,
+        status=BottleneckStatus.CONFIRMED,
+    )
     make_bottleneck(db, engagement, status=BottleneckStatus.DISMISSED)
+    make_bottleneck(db, engagement, status=BottleneckStatus.HYPOTHESIS)  # staff only
     draft = make_recommendation(db, engagement, bottlenecks=[kept])
     shared = make_recommendation(db, engagement, bottlenecks=[kept], stage=Stage.SHARED)
     make_recommendation(db, engagement, bottlenecks=[kept], stage=Stage.WITHDRAWN)
@@ -85,7 +91,7 @@ def test_snapshot_round_trips_and_feeds_the_attachment(db: Session) -> None:
 
 def test_changes_since_names_what_changed(db: Session) -> None:
     engagement = make_engagement(db)
-    bottleneck = make_bottleneck(db, engagement, severity=2)
+    bottleneck = make_bottleneck(db, engagement, severity=2, status=BottleneckStatus.CONFIRMED)
     kept = make_recommendation(db, engagement, bottlenecks=[bottleneck], title="Old title")
     gone = make_recommendation(db, engagement, bottlenecks=[bottleneck])
     before = to_snapshot(view_of(db, engagement))
@@ -97,7 +103,7 @@ def test_changes_since_names_what_changed(db: Session) -> None:
     assert changes.since_version == 1
     assert f"New recommendation {added.code}: Brand new." in changes.lines
     assert f"Recommendation {gone.code} ({gone.title}) no longer appears." in changes.lines
-    assert f"Recommendation {kept.code}: changed title." in changes.lines
+    assert f"{kept.code} New title: title “Old title” → “New title”." in changes.lines
     assert f"Bottleneck {bottleneck.title}: severity 2 → 4." in changes.lines
     same = changes_since(1, None, before, replace(from_snapshot(before)))
     assert same.lines == ("No change in recommendations, diagnosis or evidence.",)

@@ -354,6 +354,10 @@ def test_the_bar_chart_escapes_its_labels_and_describes_itself() -> None:
             percent=True,
         )
     )
-    assert "<title>Rates &amp; &lt;counts&gt;</title>" in svg
+    # The title is the chart's alternative text: its heading, then its data in words.
+    assert (
+        "<title>Rates &amp; &lt;counts&gt;. &lt;script&gt;x&lt;/script&gt;: 3 %. "
+        "B: no value (none).</title>"
+    ) in svg
     assert "<desc>&lt;script&gt;x&lt;/script&gt;: 3 %. B: no value (none).</desc>" in svg
     assert "<script>" not in svg and "style=" not in svg and "href" not in svg
