@@ -12,6 +12,7 @@ Exit status: 0 when the goal is met, 1 when missed, 2 when the benchmark could n
 """
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -153,6 +154,7 @@ def measure(url: str, samples: int, *, reuse: bool) -> dict[str, tuple[float, fl
         ids = list(connection.scalars(select(Region.id).order_by(Region.id)))
     chosen = random.Random(1).sample(ids, min(samples, len(ids)))
     _time(engine, chosen[:10], lambda s, i: region_profile.profile(s, i))  # warm up
+    gc.freeze()  # as the server does at startup (app/main.py): no full collection of the imports
     calls = {
         "profile": lambda s, i: region_profile.profile(s, i),
         "peers": lambda s, i: region_peers.peers(s, i),
