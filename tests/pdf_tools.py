@@ -66,3 +66,28 @@ def internal_link_count(pdf: bytes) -> int:
                 if annot.get("/Subtype") == "/Link" and "/URI" not in annot.get("/A", {}):
                     count += 1
     return count
+
+
+def page_headers(pdf: bytes, margin_pt: float = 60.0) -> list[str]:
+    """Each page's running header: the text drawn within `margin_pt` of the page's top."""
+    headers = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        parts: list[str] = []
+        floor = float(page.mediabox.top) - margin_pt
+
+        def visit(
+            text: str, cm: Any, tm: Any, *_: Any, parts: list[str] = parts, floor: float = floor
+        ) -> None:
+            if text.strip() and tm[5] * cm[3] + cm[5] > floor:
+                parts.append(text)
+
+        page.extract_text(visitor_text=visit)
+        headers.append(" ".join(" ".join(parts).split()))
+    return headers
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """Each page's text, whitespace collapsed."""
+    return [
+        " ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    ]

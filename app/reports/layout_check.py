@@ -26,6 +26,7 @@ class PageFill:
     fill: float  # 0..1 of the content area's height
     starts: frozenset[str]  # ids of the chapters that start on this page
     opens_with_figure: bool = False  # the page's first content is a figure
+    top_chapter: str = ""  # id of the chapter the page's first content belongs to
 
 
 def page_fill(html: str) -> list[PageFill]:
@@ -40,15 +41,21 @@ def page_fill(html: str) -> list[PageFill]:
         top, height = box.content_box_y(), box.height
         bottom, starts = top, set()
         first: str | None = None
+        chapter, top_chapter = "", ""
         for child in box.children:
             if isinstance(child, boxes.MarginBox):
                 continue
             for d in child.descendants():
                 if d.style["position"] in ("fixed", "absolute"):
                     continue
+                classes = (d.element.get("class") or "").split() if d.element is not None else []
+                if d.element_tag == "section" and "chapter" in classes:
+                    chapter = d.element.get("id") or ""
                 if first is None and d.element_tag == "figure":
-                    first = "figure"
+                    first, top_chapter = "figure", chapter
                 if isinstance(d, boxes.LineBox | boxes.ReplacedBox | boxes.TableRowBox):
+                    if first is None:
+                        top_chapter = chapter
                     first = first or "content"
                     bottom = max(bottom, d.position_y + d.margin_height())
                 element_id = d.element.get("id") if d.element is not None else None
@@ -56,7 +63,7 @@ def page_fill(html: str) -> list[PageFill]:
                     seen.add(element_id)
                     starts.add(element_id)
         fill = min(1.0, (bottom - top) / height)
-        pages.append(PageFill(number, fill, frozenset(starts), first == "figure"))
+        pages.append(PageFill(number, fill, frozenset(starts), first == "figure", top_chapter))
     return pages
 
 
