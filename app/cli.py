@@ -315,8 +315,15 @@ def _data_import(args: argparse.Namespace) -> int:
     from app.statistics.progress import ByteProgress
 
     file = Path(args.file)
+    # The contract makes --mapping optional: by default the mapping lies beside the file, with
+    # the file's name and .toml (rd_e_gerdreg.tsv -> rd_e_gerdreg.toml).
+    mapping_path = Path(args.mapping) if args.mapping else file.with_suffix(".toml")
     try:
-        mapping = read_mapping(Path(args.mapping).read_text(encoding="utf-8"))
+        if not mapping_path.is_file():
+            how = "" if args.mapping else " (no --mapping given: the file's name with .toml)"
+            print(f"error: mapping {mapping_path} not found{how}", file=sys.stderr)
+            return 1
+        mapping = read_mapping(mapping_path.read_text(encoding="utf-8"))
         total = file.stat().st_size
         progress = ByteProgress(f"importing {file.name}")
         with file.open("rb") as stream, _transaction() as session:
@@ -455,7 +462,9 @@ def build_parser() -> argparse.ArgumentParser:
     data_import.add_argument("file", help="the file: a Eurostat TSV, an SDMX-CSV or a plain CSV")
     data_import.add_argument("--format", required=True, choices=["eurostat-tsv", "sdmx-csv", "csv"])
     data_import.add_argument(
-        "--mapping", required=True, help="the TOML file saying which series become indicators"
+        "--mapping",
+        help="the TOML file saying which series become indicators (default: FILE's name with "
+        ".toml, beside it)",
     )
     data_import.set_defaults(handler=_data_import)
     data.add_parser("list", help="the datasets and their indicators").set_defaults(

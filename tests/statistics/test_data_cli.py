@@ -94,3 +94,15 @@ def test_a_bad_mapping_or_a_missing_file_exits_1(database: Path, tmp_path: Path)
         database, "data", "import", "nowhere.tsv", "--format", "csv", "--mapping", str(good)
     )
     assert missing.returncode == 1 and "No such file or directory" in missing.stderr
+
+
+def test_without_mapping_the_file_s_own_toml_is_taken(database: Path, tmp_path: Path) -> None:
+    """The contract's `[--mapping MAP]`: by default, the file's name with .toml, beside it."""
+    data = write(tmp_path, "gerd.tsv", TSV)
+    alone = clustercase(database, "data", "import", str(data), "--format", "eurostat-tsv")
+    assert alone.returncode == 1 and f"mapping {tmp_path / 'gerd.toml'} not found" in alone.stderr
+    assert "(no --mapping given: the file's name with .toml)" in alone.stderr
+    write(tmp_path, "gerd.toml", MAPPING)
+    done = clustercase(database, "data", "import", str(data), "--format", "eurostat-tsv")
+    assert done.returncode == 0, done.stderr
+    assert observations(database) == 10
