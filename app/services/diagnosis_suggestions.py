@@ -35,6 +35,7 @@ from app.schemas.region_profile import (
     Suggestion,
 )
 from app.services import region_profile
+from app.services.common import lock_engagement
 from app.services.errors import Conflict, Duplicate
 from app.vocab import (
     BottleneckStatus,
@@ -228,7 +229,9 @@ def _evidence(
 
 def accept(session: Session, engagement: Engagement, key: str, user: User) -> AcceptedSuggestion:
     """Turn the suggestion into a hypothesis bottleneck with its indicator evidence linked as
-    `supports`, and remember the decision."""
+    `supports`, and remember the decision. Under the engagement's lock: two concurrent
+    decisions on one suggestion are told apart by the check (409), not by the unique key."""
+    lock_engagement(session, engagement.id)
     profile, suggestion, behind = _open(session, engagement, key)
     bottleneck = Bottleneck(
         engagement_id=engagement.id,
@@ -263,7 +266,9 @@ def accept(session: Session, engagement: Engagement, key: str, user: User) -> Ac
 
 
 def dismiss(session: Session, engagement: Engagement, key: str, user: User) -> DecidedSuggestion:
-    """Remember that the suggestion was dismissed: it is not offered again."""
+    """Remember that the suggestion was dismissed: it is not offered again (under the
+    engagement's lock, as `accept`)."""
+    lock_engagement(session, engagement.id)
     _open(session, engagement, key)
     _decide(session, engagement, key, SuggestionDecisionKind.DISMISSED, user, None)
     return DecidedSuggestion(key=key, decision="dismissed", bottleneck_id=None)
