@@ -10,10 +10,9 @@ whose next one opens with a figure (a chart is never split, so a tall one moves 
 from dataclasses import dataclass
 from itertools import pairwise
 
-from weasyprint import CSS, HTML
 from weasyprint.formatting_structure import boxes
 
-from app.reports.render import STATIC_DIR, StaticOnlyFetcher
+from app.reports.render import lay_out
 
 # Chapters that start on a page of their own (report.css: `.chapter.major`).
 OWN_PAGE_CHAPTERS = frozenset({"recommendations"})
@@ -30,10 +29,7 @@ class PageFill:
 
 
 def page_fill(html: str) -> list[PageFill]:
-    fetcher = StaticOnlyFetcher()
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher).render(
-        stylesheets=[CSS(filename=str(STATIC_DIR / "report.css"), url_fetcher=fetcher)]
-    )
+    document = lay_out(html)
     pages = []
     seen: set[str] = set()
     for number, page in enumerate(document.pages, start=1):

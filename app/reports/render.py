@@ -11,10 +11,12 @@ paths that climb out of the folder). The only attachment a PDF carries is the JS
 """
 
 import base64
+import functools
 import hashlib
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +27,11 @@ import jinja2
 import pydyf
 from markupsafe import Markup
 from weasyprint import CSS, HTML, Attachment
+from weasyprint.document import Document
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from app.reports import charts, numbers
+from app.reports import charts, numbers, pdf_compression, svg_text
 from app.reports.viewmodel import ReportView, machine_readable
 
 HERE = Path(__file__).resolve().parent
@@ -40,6 +44,11 @@ ATTACHMENT_NAME = "clustercase-report.json"
 _MEDIA_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
 
 log = logging.getLogger(__name__)
+# Two speed-ups of the libraries under the renderer, each for the versions it was checked
+# against (docs/performance.md): chart labels laid out whole, not letter by letter, and PDF
+# streams compressed at zlib's default level rather than its slowest.
+svg_text.install()
+pdf_compression.install()
 
 
 class ResourceRefused(ValueError):
@@ -110,13 +119,14 @@ def render_html(view: ReportView, *, preview: bool = False) -> str:
     return template.render(view=view, charts=_charts(view), **extras)
 
 
-# A url() of the stylesheet naming one of our static files (the draft watermark).
+# A url() of the stylesheet naming one of our static files (the draft watermark, the contents'
+# leader dots).
 _CSS_URL = re.compile(r"url\(([\w.-]+\.svg)\)")
 
 
 def _data_uri(name: str) -> str:
     data = base64.b64encode((STATIC_DIR / name).read_bytes()).decode()
-    return f"data:image/svg+xml;base64,{data}"
+    return f"data:{_MEDIA_TYPES[Path(name).suffix]};base64,{data}"
 
 
 def _charts(view: ReportView) -> dict[str, object]:
@@ -162,8 +172,7 @@ def render_pdf(view: ReportView, *, html: str | None = None) -> RenderedPdf:
     """The report as an archival, tagged PDF (PDF/A-3a) with its data attached as JSON."""
     html = html if html is not None else render_html(view)
     fetcher = StaticOnlyFetcher()
-    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
-    stylesheet = CSS(filename=str(STATIC_DIR / "report.css"), url_fetcher=fetcher)
+    rendered = lay_out(html, fetcher)
     data = json.dumps(machine_readable(view), ensure_ascii=False, indent=2).encode()
     attachment = Attachment(
         string=data,
@@ -174,10 +183,40 @@ def render_pdf(view: ReportView, *, html: str | None = None) -> RenderedPdf:
         created=_stamp(view),
         modified=_stamp(view),
     )
-    options = {"pdf_variant": PDF_VARIANT, "stylesheets": [stylesheet]}
-    rendered = document.render(**options)
-    pdf = rendered.write_pdf(attachments=[attachment], finisher=_finish_accessibility, **options)
+    pdf = rendered.write_pdf(attachments=[attachment], finisher=_finish_accessibility, **_options())
     return RenderedPdf(pdf=pdf, page_count=len(rendered.pages), html_bytes=len(html.encode()))
+
+
+def lay_out(html: str, fetcher: StaticOnlyFetcher | None = None) -> Document:
+    """The report's HTML laid out into pages, as the PDF will have them (layout_check reads
+    this too)."""
+    fetcher = fetcher or StaticOnlyFetcher()
+    document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
+    return document.render(font_config=_font_config(), **_options())
+
+
+def _options() -> dict[str, Any]:
+    return {"pdf_variant": PDF_VARIANT, "stylesheets": [_stylesheet()]}
+
+
+# Parsed once per process, not once per render (about 15 ms each): the stylesheet is ours and
+# does not change while the process runs. WeasyPrint only reads it while rendering.
+@functools.cache
+def _stylesheet() -> CSS:
+    return CSS(filename=str(STATIC_DIR / "report.css"), url_fetcher=StaticOnlyFetcher())
+
+
+_fonts = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread, kept between renders: the fonts it has loaded and
+    measured serve the next render (WeasyPrint makes a new one per render when given none).
+    The reports declare no @font-face, so nothing of one document stays in it for the next."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        config = _fonts.config = FontConfiguration()
+    return config
 
 
 def _stamp(view: ReportView) -> datetime:
