@@ -22,6 +22,7 @@ pool.
 
 import contextlib
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -58,6 +59,12 @@ def _start_worker(parent_pid: int) -> None:
     with contextlib.suppress(OSError):
         os.nice(RENDER_NICENESS)
     import weasyprint  # noqa: F401  (paid once here, not by the first render)
+
+    # Everything imported so far lives as long as the worker: out of the garbage collector's
+    # sight, so that the full collections a render triggers walk the render's own objects only
+    # (about 7 % of a render's time; docs/performance.md). As the server does (app/main.py).
+    gc.collect()
+    gc.freeze()
 
 
 def _die_with_parent(parent_pid: int) -> None:

@@ -4,6 +4,8 @@ costs its render a 503 and nothing more; shutdown lets renders finish, then stop
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -242,3 +244,22 @@ def test_api_answers_503_with_retry_after_when_renderers_are_full(
     assert response.json()["error"] == "busy"
     assert db.scalar(select(func.count(Report.id))) == 0  # nor a reservation of a number
     pool.pending = 0  # (the app's shutdown would wait for the renders made up above)
+
+
+def test_a_worker_starts_with_its_imports_out_of_the_garbage_collectors_sight() -> None:
+    """`_start_worker` freezes what the worker imported, so that a render's full collections
+    walk only the render's own objects (docs/performance.md): run as a worker starts."""
+    script = (
+        "import gc, os\n"
+        "from app.reports.pool import _start_worker\n"
+        "before = gc.get_freeze_count()\n"
+        "_start_worker(os.getppid())\n"
+        "print(before, gc.get_freeze_count(), len(gc.get_objects(generation=2)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    before, frozen, old = map(int, out)
+    assert before == 0
+    assert frozen > 50_000  # the app, SQLAlchemy, Pydantic, WeasyPrint: all frozen
+    assert old < frozen // 10  # what is left for a full collection to walk
