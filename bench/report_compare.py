@@ -1,6 +1,7 @@
 """Render time per page of two checkouts of ClusterCase, side by side in one run: the Wallonia
-briefing and the large briefing of bench/report_render.py, rendered in-process (`render_pdf` on
-one view-model), alternating between the checkouts so that the machine's load falls on both.
+briefing and the large briefing of bench/report_render.py, rendered as the server renders them (in
+a render worker process), alternating between the checkouts so that the machine's load falls on
+both.
 
     git worktree add /tmp/cc-before <commit>
     python bench/report_compare.py --before /tmp/cc-before --after . [--rounds 3] [--repeat 5]
@@ -8,20 +9,25 @@ one view-model), alternating between the checkouts so that the machine's load fa
 REPORT_COMPARE_VARIANT=pdf/a-3b renders both with that PDF variant (the cost of tagging apart).
 
 Each round runs one child process per checkout (`--child`): it builds its own SQLite database
-with that checkout's migrations and demo data, renders each briefing `--repeat` times and prints
-the median CPU time per page. The summary gives, per briefing, the median over rounds and the
-ratio after / before.
+with that checkout's migrations and demo data and prepares both briefings' view-models; then a
+worker process started as that checkout's render pool starts its workers (spawned, with the
+pool's own initializer, `app.reports.pool._start_worker`) renders each briefing `--repeat` times
+(`render_pdf`, after one warm-up render) and reports the median CPU time per page. The summary
+gives, per briefing, the median over rounds and the ratio after / before.
 """
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 SUBJECTS = {"demo": "EOCIC-2018-BE3", "large": "EOCIC-2020-DED"}
 
@@ -35,17 +41,13 @@ def child(repeat: int) -> None:
 
     from app.db import make_sessionmaker
     from app.models import Engagement
-    from app.reports import render
-    from app.reports.render import render_html, render_pdf
     from app.services.reports import prepare_draft
     from app.vocab import ReportKind
 
-    if os.environ.get("REPORT_COMPARE_VARIANT"):  # e.g. pdf/a-3b: the cost of tagging apart
-        render.PDF_VARIANT = os.environ["REPORT_COMPARE_VARIANT"]
+    views = {}
     with tempfile.TemporaryDirectory() as directory:
         engine = reset_database(f"sqlite:///{directory}/compare_bench.db")
         report_render.build_data(engine)
-        result = {}
         with make_sessionmaker(engine)() as session:
             for name, reference in SUBJECTS.items():
                 engagement = session.scalars(
@@ -55,17 +57,38 @@ def child(repeat: int) -> None:
                     session, engagement, kind=ReportKind.POLICY_BRIEFING, language="en",
                     author=None,
                 )  # fmt: skip
-                times, pages = [], 0
-                for _ in range(repeat):
-                    start = time.process_time()
-                    rendered = render_pdf(view, html=render_html(view))
-                    times.append(time.process_time() - start)
-                    pages = rendered.page_count
-                result[name] = {
-                    "ms_per_page": statistics.median(times) / pages * 1000,
-                    "pages": pages,
-                }
-        print(json.dumps(result))
+                views[name] = view
+    # As app.reports.pool.RenderPool starts its workers: spawned, with the pool's initializer.
+    from app.reports import pool
+
+    with ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=pool._start_worker,
+        initargs=(os.getpid(),),
+    ) as executor:
+        result = executor.submit(_time_renders, views, repeat).result()
+    print(json.dumps(result))
+
+
+def _time_renders(views: dict[str, Any], repeat: int) -> dict[str, dict[str, float]]:
+    """In the render worker: CPU time per page of each view, median of `repeat` renders."""
+    from app.reports import render
+    from app.reports.render import render_html, render_pdf
+
+    if os.environ.get("REPORT_COMPARE_VARIANT"):  # e.g. pdf/a-3b: the cost of tagging apart
+        render.PDF_VARIANT = os.environ["REPORT_COMPARE_VARIANT"]
+    result = {}
+    for name, view in views.items():
+        render_pdf(view, html=render_html(view))  # warm-up: fonts, stylesheet
+        times, pages = [], 0
+        for _ in range(repeat):
+            start = time.process_time()
+            rendered = render_pdf(view, html=render_html(view))
+            times.append(time.process_time() - start)
+            pages = rendered.page_count
+        result[name] = {"ms_per_page": statistics.median(times) / pages * 1000, "pages": pages}
+    return result
 
 
 def main() -> int:
