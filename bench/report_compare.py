@@ -1,25 +1,29 @@
 """Render time per page of two checkouts of ClusterCase, side by side in one run: the Wallonia
 briefing and the large briefing of bench/report_render.py, rendered as the server renders them (in
-a render worker process), alternating between the checkouts so that the machine's load falls on
-both.
+a render worker process), one render at a time, alternating between the checkouts so that the
+machine's load and its drift fall on both alike.
 
     git worktree add /tmp/cc-before <commit>
-    python bench/report_compare.py --before /tmp/cc-before --after . [--rounds 3] [--repeat 5]
+    python bench/report_compare.py --before /tmp/cc-before --after . [--rounds 15]
 
 REPORT_COMPARE_VARIANT=pdf/a-3b renders both with that PDF variant (the cost of tagging apart).
 
-Each round runs one child process per checkout (`--child`): it builds its own SQLite database
-with that checkout's migrations and demo data and prepares both briefings' view-models; then a
-worker process started as that checkout's render pool starts its workers (spawned, with the
-pool's own initializer, `app.reports.pool._start_worker`) renders each briefing `--repeat` times
-(`render_pdf`, after one warm-up render) and reports the median CPU time per page. The summary
-gives, per briefing, the median over rounds and the ratio after / before.
+One server process per checkout (`--serve`, run in that checkout) builds its own SQLite database
+with that checkout's migrations and demo data, prepares both briefings' view-models, and starts a
+worker as that checkout's render pool starts its workers (spawned, with the pool's own
+initializer, `app.reports.pool._start_worker`), which renders each briefing once to warm up.
+Then each round renders each briefing once in each checkout, in an order shuffled per round,
+and takes the CPU time of the pool's task (`render_in_worker`, or `render_pdf` in a checkout
+without it; HTML included) inside the worker. The summary gives, per
+briefing, the median time per page of each checkout, their ratio (after / before) and the
+median of the rounds' own ratios.
 """
 
 import argparse
 import json
 import multiprocessing
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -32,7 +36,9 @@ from typing import Any
 SUBJECTS = {"demo": "EOCIC-2018-BE3", "large": "EOCIC-2020-DED"}
 
 
-def child(repeat: int) -> None:
+def serve() -> None:
+    """In a checkout: build its data, start its render worker, then render on request: a
+    subject's name per line on stdin, its CPU time and pages as one JSON line on stdout."""
     root = Path.cwd()
     sys.path[:0] = [str(root), str(root / "bench")]
     import report_render  # the checkout's own bench module: demo data and the large engagement
@@ -41,6 +47,7 @@ def child(repeat: int) -> None:
 
     from app.db import make_sessionmaker
     from app.models import Engagement
+    from app.reports import pool
     from app.services.reports import prepare_draft
     from app.vocab import ReportKind
 
@@ -53,78 +60,117 @@ def child(repeat: int) -> None:
                 engagement = session.scalars(
                     select(Engagement).where(Engagement.reference == reference)
                 ).one()
-                view = prepare_draft(
+                views[name] = prepare_draft(
                     session, engagement, kind=ReportKind.POLICY_BRIEFING, language="en",
                     author=None,
                 )  # fmt: skip
-                views[name] = view
     # As app.reports.pool.RenderPool starts its workers: spawned, with the pool's initializer.
-    from app.reports import pool
-
     with ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=pool._start_worker,
         initargs=(os.getpid(),),
     ) as executor:
-        result = executor.submit(_time_renders, views, repeat).result()
-    print(json.dumps(result))
+        executor.submit(_load, views).result()
+        print("ready", flush=True)
+        for line in sys.stdin:
+            print(json.dumps(executor.submit(_render, line.strip()).result()), flush=True)
 
 
-def _time_renders(views: dict[str, Any], repeat: int) -> dict[str, dict[str, float]]:
-    """In the render worker: CPU time per page of each view, median of `repeat` renders."""
+_VIEWS: dict[str, Any] = {}
+
+
+def _load(views: dict[str, Any]) -> None:
+    """In the render worker: keep the view-models and render each once (fonts, stylesheet)."""
     from app.reports import render
-    from app.reports.render import render_html, render_pdf
 
     if os.environ.get("REPORT_COMPARE_VARIANT"):  # e.g. pdf/a-3b: the cost of tagging apart
         render.PDF_VARIANT = os.environ["REPORT_COMPARE_VARIANT"]
-    result = {}
-    for name, view in views.items():
-        render_pdf(view, html=render_html(view))  # warm-up: fonts, stylesheet
-        times, pages = [], 0
-        for _ in range(repeat):
-            start = time.process_time()
-            rendered = render_pdf(view, html=render_html(view))
-            times.append(time.process_time() - start)
-            pages = rendered.page_count
-        result[name] = {"ms_per_page": statistics.median(times) / pages * 1000, "pages": pages}
-    return result
+    _VIEWS.update(views)
+    for name in views:
+        _render(name)
+
+
+def _render(name: str) -> dict[str, float]:
+    """In the render worker: one render of a subject, as the pool's task renders it (the
+    checkout's `pool.render_in_worker` where it has one, else `render_pdf`)."""
+    from app.reports import pool
+    from app.reports.render import render_pdf
+
+    task = getattr(pool, "render_in_worker", render_pdf)
+    start = time.process_time()
+    rendered = task(_VIEWS[name])
+    return {"cpu_s": time.process_time() - start, "pages": rendered.page_count}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path)
     parser.add_argument("--after", type=Path, default=Path("."))
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.repeat)
+    if args.serve:
+        serve()
         return 0
     if args.before is None:
         parser.error("--before is required")
-    runs: dict[str, list[dict[str, dict[str, float]]]] = {"before": [], "after": []}
-    for round_ in range(args.rounds):
-        order = ("before", "after") if round_ % 2 == 0 else ("after", "before")
-        for side in order:
-            tree = (args.before if side == "before" else args.after).resolve()
-            out = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--child", "--repeat",
-                 str(args.repeat)],
-                cwd=tree, check=True, capture_output=True, text=True,
-            )  # fmt: skip
-            runs[side].append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(f"round {round_ + 1} {side}: {runs[side][-1]}", flush=True)
+    servers = {
+        side: _start_server(tree) for side, tree in (("before", args.before), ("after", args.after))
+    }
+    try:
+        for server in servers.values():
+            _read(server)  # "ready"
+        runs: dict[tuple[str, str], list[float]] = {}
+        pages: dict[tuple[str, str], int] = {}
+        for round_ in range(args.rounds):
+            jobs = [(side, name) for side in servers for name in SUBJECTS]
+            random.shuffle(jobs)
+            for side, name in jobs:
+                server = servers[side]
+                assert server.stdin is not None
+                server.stdin.write(name + "\n")
+                server.stdin.flush()
+                result = json.loads(_read(server))
+                pages[side, name] = int(result["pages"])
+                runs.setdefault((side, name), []).append(result["cpu_s"] / result["pages"] * 1000)
+            print(
+                f"round {round_ + 1}: "
+                + ", ".join(f"{side} {name} {runs[side, name][-1]:.1f}" for side, name in jobs),
+                flush=True,
+            )
+    finally:
+        for server in servers.values():
+            if server.stdin is not None:
+                server.stdin.close()
+            server.wait(timeout=120)
     for name in SUBJECTS:
-        before = statistics.median(r[name]["ms_per_page"] for r in runs["before"])
-        after = statistics.median(r[name]["ms_per_page"] for r in runs["after"])
-        pages = (runs["before"][0][name]["pages"], runs["after"][0][name]["pages"])
+        before, after = runs["before", name], runs["after", name]
+        ratios = [a / b for a, b in zip(after, before, strict=True)]
         print(
-            f"{name}: before {before:.1f} ms a page ({pages[0]} pages), "
-            f"after {after:.1f} ms a page ({pages[1]} pages): {after / before:.3f}x"
+            f"{name}: before {statistics.median(before):.1f} ms a page "
+            f"({pages['before', name]} pages), after {statistics.median(after):.1f} ms a page "
+            f"({pages['after', name]} pages): "
+            f"{statistics.median(after) / statistics.median(before):.3f}x "
+            f"(rounds' own ratios: median {statistics.median(ratios):.3f}, "
+            f"from {min(ratios):.3f} to {max(ratios):.3f})"
         )
     return 0
+
+
+def _start_server(tree: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve"],
+        cwd=tree.resolve(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _read(server: subprocess.Popen[str]) -> str:
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    if not line:
+        raise SystemExit(f"a checkout's server stopped (exit {server.wait()})")
+    return line.strip()
 
 
 if __name__ == "__main__":

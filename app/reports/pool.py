@@ -67,6 +67,25 @@ def _start_worker(parent_pid: int) -> None:
     gc.freeze()
 
 
+def render_in_worker(view: ReportView) -> RenderedPdf:
+    """A render as a worker runs it: with the cyclic garbage collector paused, then one full
+    collection (counted in the render's time).
+
+    A render builds a tree of boxes that lives until the PDF is written: hundreds of thousands
+    of objects for a large briefing. Left on, the collector, triggered by allocation counts,
+    walks that growing tree again and again in the middle of the render. Paused, the render's
+    garbage goes in one collection at its end, which in a worker walks the render's objects
+    only (the rest is frozen at start, `_start_worker`). Measured (docs/performance.md): about
+    10 % less time per page and a narrower spread, peak memory unchanged. A worker renders one
+    report at a time and runs nothing else, so pausing the collector touches nothing else."""
+    gc.disable()
+    try:
+        return render_pdf(view)
+    finally:
+        gc.enable()
+        gc.collect()
+
+
 def _die_with_parent(parent_pid: int) -> None:
     """Be killed (SIGKILL) by the kernel when the thread that started us ends (Linux)."""
     if sys.platform.startswith("linux"):
@@ -152,7 +171,7 @@ class RenderPool:
                 executor = self._executor or self._new_executor()
                 spawner = self._spawner or self._new_spawner()
             try:
-                return executor, spawner.submit(executor.submit, render_pdf, view).result()
+                return executor, spawner.submit(executor.submit, render_in_worker, view).result()
             except (BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: shut down
                 self._discard(executor)
                 if attempt == 2:

@@ -2,6 +2,7 @@
 beyond capacity (or too slow) answer 503 with Retry-After instead of hanging; a worker that dies
 costs its render a 503 and nothing more; shutdown lets renders finish, then stops the workers."""
 
+import gc
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Report
+from app.reports import pool as render_pool
 from app.reports.pool import RenderPool
 from app.reports.render import RenderedPdf
 from app.reports.viewmodel import ReportView
@@ -263,3 +265,38 @@ def test_a_worker_starts_with_its_imports_out_of_the_garbage_collectors_sight() 
     assert before == 0
     assert frozen > 50_000  # the app, SQLAlchemy, Pydantic, WeasyPrint: all frozen
     assert old < frozen // 10  # what is left for a full collection to walk
+
+
+def test_a_worker_renders_with_the_collector_paused_then_collects(
+    view: ReportView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`render_in_worker`, the pool's task: the cyclic collector is off during the render, on
+    again after it (also when it fails), and the render's cyclic garbage is gone."""
+    seen: list[bool] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    def render(v: ReportView) -> RenderedPdf:
+        seen.append(gc.isenabled())
+        for _ in range(50_000):  # cyclic garbage that only the collector frees
+            Cycle()
+        return real_render(v)
+
+    real_render = render_pool.render_pdf
+    monkeypatch.setattr(render_pool, "render_pdf", render)
+    assert gc.isenabled()
+    rendered = render_pool.render_in_worker(view)
+    assert rendered.pdf.startswith(b"%PDF")
+    assert seen == [False]
+    assert gc.isenabled()
+    assert not any(isinstance(o, Cycle) for o in gc.get_objects())
+
+    def failing(v: ReportView) -> RenderedPdf:
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(render_pool, "render_pdf", failing)
+    with pytest.raises(RuntimeError):
+        render_pool.render_in_worker(view)
+    assert gc.isenabled()
