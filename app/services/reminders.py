@@ -234,6 +234,46 @@ def _every(every_days: int | None) -> timedelta:
     return timedelta(days=every_days or get_settings().self_assessment_days)
 
 
+def self_assessment_since(
+    last_rated: date | None, last_answered: date | None, shared_on: date | None
+) -> date | None:
+    """When a recommendation's self-assessment clock starts: the client's latest
+    implementation rating, else its latest response, else the day it was shared (None when
+    nothing dates it). `_self_assessments_due` computes the first two in SQL."""
+    return last_rated or last_answered or shared_on
+
+
+def self_assessment_due_on(since: date, every_days: int | None = None) -> date:
+    """The day a self-assessment falls due, `self_assessment_days` after its clock started."""
+    return since + _every(every_days)
+
+
+def self_assessment_days_late(
+    r: Recommendation, updates: Iterable[StatusUpdate], engagement: Engagement, today: date
+) -> int | None:
+    """The reminders' rule for one recommendation already loaded with its updates (the progress
+    report's "days overdue"): days since its self-assessment fell due, None when it is not due,
+    not yet late, or not a self-assessment's business (not committed, fully implemented, or the
+    engagement finished). Updates dated after `today` are not seen, as in SQL."""
+    if (
+        r.response not in COMMITTED
+        or r.implementation == Implementation.FULLY_IMPLEMENTED
+        or engagement.phase in FINISHED_PHASES
+    ):
+        return None
+    seen = [u for u in updates if u.as_of <= today]
+    rated = [
+        u.as_of for u in seen if u.author_role == Role.STAKEHOLDER and u.implementation is not None
+    ]
+    answered = [u.as_of for u in seen if u.response is not None]
+    shared_on = r.shared_at.date() if r.shared_at is not None else None
+    since = self_assessment_since(max(rated, default=None), max(answered, default=None), shared_on)
+    if since is None:
+        return None
+    late = (today - self_assessment_due_on(since)).days
+    return late if late > 0 else None
+
+
 def _due(
     session: Session, stmt: Select[Any], today: date, every: timedelta, user_id: int | None = None
 ) -> list[tuple[Any, SelfAssessmentDue]]:
@@ -243,7 +283,8 @@ def _due(
     found = []
     params = {"today": today, "cutoff": today - every, "user_id": user_id}
     for r in session.execute(stmt, params):
-        since = r.since or (r.shared_at.date() if r.shared_at is not None else None)
+        shared_on = r.shared_at.date() if r.shared_at is not None else None
+        since = self_assessment_since(r.last_rated, r.since, shared_on)  # r.since: SQL coalesce
         if since is None or since + every > today:
             continue
         due_on = since + every

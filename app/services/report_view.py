@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
 from app.countries import country_name, country_names
 from app.models import (
     Bottleneck,
@@ -48,17 +47,15 @@ from app.reports.viewmodel import (
     TargetView,
 )
 from app.services.follow_up import indicator_progress, latest_measurements
-from app.services.reminders import COMMITTED
+from app.services.reminders import self_assessment_days_late
 from app.services.report_changes import changes_since
 from app.services.report_summary import executive_summary
 from app.services.rules import is_overdue
 from app.vocab import (
     CLIENT_STAGE_LABELS,
-    FINISHED_PHASES,
     BottleneckStatus,
     Direction,
     FrameworkCondition,
-    Implementation,
     Phase,
     Relation,
     ReportKind,
@@ -518,32 +515,8 @@ def _follow_up(
             else ""
         ),
         days_pending=days_pending,
-        days_overdue=_self_assessment_overdue(r, updates, shared_on, engagement, as_of),
+        days_overdue=self_assessment_days_late(r, updates, engagement, as_of),
     )
-
-
-def _self_assessment_overdue(
-    r: Recommendation,
-    updates: Sequence[StatusUpdate],
-    shared_on: date | None,
-    engagement: Engagement,
-    as_of: date,
-) -> int | None:
-    """Days a due self-assessment is late (app/services/reminders.py's rule), else None."""
-    if (
-        r.response not in COMMITTED
-        or r.implementation == Implementation.FULLY_IMPLEMENTED
-        or engagement.phase in FINISHED_PHASES
-    ):
-        return None
-    client = [u for u in updates if u.author_role == Role.STAKEHOLDER]
-    rated = [u.as_of for u in client if u.implementation is not None]
-    responded = [u.as_of for u in client if u.response is not None]
-    since = max(rated) if rated else max(responded) if responded else shared_on
-    if since is None:
-        return None
-    late = (as_of - since).days - get_settings().self_assessment_days
-    return late if late > 0 else None
 
 
 def _recommendation(

@@ -7,9 +7,10 @@ from email import message_from_string, policy
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Engagement, User
+from app.models import Engagement, StatusUpdate, User
 from app.services import reminders
 from app.services.follow_up import derive_status
 from app.services.mailer import build_message, parse_sender
@@ -448,3 +449,51 @@ def test_a_due_self_assessment_reads_as_such() -> None:
         "2024-05-01 (31 days)\n"
         "  - Self-assessment due: R4 Rated - last rated 2024-03-03, due since 2024-06-01 (today)\n"
     ) in rendered.body
+
+
+def _python_days_late(db: Session, rec: Any, today: date) -> int | None:
+    db.refresh(rec)
+    engagement = db.get(Engagement, rec.engagement_id)
+    updates = db.scalars(
+        select(StatusUpdate)
+        .where(StatusUpdate.recommendation_id == rec.id)
+        .order_by(StatusUpdate.as_of, StatusUpdate.id)
+    ).all()
+    return reminders.self_assessment_days_late(rec, updates, engagement, today)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "client accepts, then rates",  # the clock starts at the client's rating
+        "consultant records the response",  # any response starts it, whoever records it
+        "consultant rates",  # a consultant's rating does not restart it
+        "nothing recorded",  # the sharing does
+    ],
+)
+def test_the_progress_reports_days_overdue_follow_the_reminders_rule(
+    db: Session, history: str
+) -> None:
+    """`self_assessment_days_late` (one recommendation in Python, for the progress report) and
+    `collect` (SQL, for the reminders) give the same lateness, day by day around the due date."""
+    officer, rec = _client_with_a_recommendation(db, response=Response.ACCEPTED)
+    consultant = make_user(db)
+    if history == "client accepts, then rates":
+        _update(db, rec, officer, date(2024, 1, 10), response=Response.ACCEPTED)
+        _update(db, rec, officer, date(2024, 2, 1), implementation=Implementation.SOME_RESPECTS)
+    elif history == "consultant records the response":
+        _update(db, rec, consultant, date(2024, 3, 5), response=Response.ACCEPTED)
+    elif history == "consultant rates":
+        _update(db, rec, officer, date(2024, 1, 10), response=Response.ACCEPTED)
+        _update(db, rec, consultant, date(2024, 3, 20), implementation=Implementation.SOME_RESPECTS)
+    rec.response = Response.ACCEPTED
+    db.flush()
+
+    seen_late = 0
+    for day in range(0, 200, 3):
+        today = date.fromordinal(date(2024, 3, 1).toordinal() + day)
+        sql = [d.days_late for d in _due_of(db, officer, today)]
+        late = sql[0] if sql and sql[0] > 0 else None  # due today is not yet overdue
+        assert _python_days_late(db, rec, today) == late, (history, today, sql)
+        seen_late += late is not None
+    assert seen_late > 10  # the comparison covered days on both sides of the due date
