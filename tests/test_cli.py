@@ -1,30 +1,15 @@
 """The clustercase command, run as a user would (a subprocess on a fresh SQLite file)."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def clustercase(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"CLUSTERCASE_DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.cli_tools import clustercase, migrated_database
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
-    db = tmp_path / "cli.db"
-    assert clustercase(db, "db", "upgrade").returncode == 0
-    return db
+    return migrated_database(tmp_path)
 
 
 def test_users_create_makes_an_admin_who_can_log_in(database: Path) -> None:

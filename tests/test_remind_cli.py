@@ -1,11 +1,8 @@
 """`clustercase remind`, run as cron would (a subprocess on a SQLite file), sending through a real
 SMTP server (aiosmtpd) that the test starts on loopback and that records what it receives."""
 
-import os
 import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,6 +17,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from app.db import make_engine, make_sessionmaker
 from app.vocab import Role, Stage
+from tests.cli_tools import clustercase
 from tests.factories import (
     add_member,
     make_engagement,
@@ -132,20 +130,6 @@ def seed(db: Path, *, hostile: bool = False) -> None:
             )
     finally:
         engine.dispose()
-
-
-def clustercase(db: Path, *args: str, **settings: object) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLUSTERCASE_")}
-    env["CLUSTERCASE_DATABASE_URL"] = f"sqlite:///{db}"
-    env |= {f"CLUSTERCASE_{k.upper()}": str(v) for k, v in settings.items()}
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from app.services import reports as service
 from app.services.errors import Busy, Conflict
 from app.vocab import ReportKind, ReportStatus, Role, Stage
 from tests.conftest import bearer
+from tests.demo_reports import stand_in_render
 from tests.factories import (
     make_briefable_engagement,
     make_engagement,
@@ -40,11 +41,6 @@ from tests.pdf_tools import (
     pdf_text,
     qpdf_problems,
 )
-
-
-def stand_in_render(view: ReportView) -> RenderedPdf:
-    """The demo's own briefings are not under test here; a real render costs about a second."""
-    return RenderedPdf(b"%PDF stand-in for the demo's briefing", 1, 0)
 
 
 @pytest.fixture

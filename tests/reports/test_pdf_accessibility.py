@@ -17,40 +17,23 @@ from datetime import date
 from pathlib import Path
 
 import pikepdf
-import pytest
 from pdfua import validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Engagement
-from app.reports.render import ATTACHMENT_NAME, RenderedPdf, render_html, render_pdf
+from app.reports.render import ATTACHMENT_NAME, render_html, render_pdf
 from app.reports.viewmodel import ReportView
-from app.seed import demo
-from app.services.report_view import build_view
 from app.vocab import ReportKind
+from tests import demo_reports
 from tests.pdf_tools import pdf_text
 
 PDFUA_NS = "http://www.aiim.org/pdfua/ns/id/"
 WALLONIA = "EOCIC-2018-BE3"
 
 
-def stand_in_render(view: ReportView) -> RenderedPdf:
-    """The demo's stored renders are not under test here: each test renders its own."""
-    return RenderedPdf(b"%PDF stand-in", 1, 0)
-
-
-@pytest.fixture
-def seeded(db: Session) -> Session:
-    demo.seed(db, render=stand_in_render)
-    db.flush()
-    return db
-
-
 def _view(db: Session, engagement: Engagement, kind: ReportKind) -> ReportView:
-    return build_view(
-        db, engagement, kind=kind, version_number=1, language="en", author="Test",
-        as_of=date(2026, 6, 1), previous=None,
-    )  # fmt: skip
+    return demo_reports.view(db, engagement, kind)
 
 
 def _wallonia_briefing(db: Session) -> ReportView:

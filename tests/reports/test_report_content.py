@@ -22,11 +22,9 @@ from sqlalchemy.orm import Session
 
 from app.models import Engagement
 from app.reports.layout_check import page_fill, short_pages
-from app.reports.render import RenderedPdf, render_html, render_pdf
+from app.reports.render import render_html, render_pdf
 from app.reports.viewmodel import ReportView
-from app.seed import demo
 from app.services.errors import Conflict
-from app.services.report_view import build_view
 from app.services.reports import check_has_content
 from app.vocab import (
     BottleneckStatus,
@@ -38,6 +36,7 @@ from app.vocab import (
     Role,
     Stage,
 )
+from tests import demo_reports
 from tests.factories import (
     link_evidence,
     make_bottleneck,
@@ -53,33 +52,19 @@ from tests.factories import (
 )
 from tests.pdf_tools import page_headers, page_texts, pdf_text
 
-AS_OF = date(2026, 6, 1)
+AS_OF = demo_reports.AS_OF
 # "1. Title. Source. 20 June 2017. Publication." as the references list prints each entry.
 REFERENCE = re.compile(
     r"^(\d+)\. (.+?)\. (?:(.+?)\. )?(?:(\d{1,2} [A-Z][a-z]+ \d{4})\. )?([A-Z][a-z -]+)\.$"
 )
 
 
-def stand_in_render(view: ReportView) -> RenderedPdf:
-    return RenderedPdf(b"%PDF stand-in", 1, 0)
-
-
-@pytest.fixture
-def seeded(db: Session) -> Session:
-    demo.seed(db, render=stand_in_render)
-    db.flush()
-    return db
-
-
 def _engagement(db: Session, reference: str) -> Engagement:
-    return db.scalars(select(Engagement).where(Engagement.reference == reference)).one()
+    return demo_reports.engagement(db, reference)
 
 
 def _view(db: Session, engagement: Engagement, kind: ReportKind, as_of: date = AS_OF) -> ReportView:
-    return build_view(
-        db, engagement, kind=kind, version_number=1, language="en", author="Test",
-        as_of=as_of, previous=None,
-    )  # fmt: skip
+    return demo_reports.view(db, engagement, kind, as_of)
 
 
 def _text(markup: str) -> str:

@@ -7,10 +7,8 @@ confirm that what the HTML says is what the PDF says.
 
 import html
 import re
-from datetime import date
 from enum import StrEnum
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,11 +16,10 @@ from app import vocab
 from app.countries import country_name
 from app.models import Engagement, Partnership, Region
 from app.reports.numbers import number, quantity
-from app.reports.render import RenderedPdf, render_html, render_pdf
+from app.reports.render import render_html, render_pdf
 from app.reports.viewmodel import ReportView
-from app.seed import demo
-from app.services.report_view import build_view
 from app.vocab import Phase, ReportKind, label
+from tests import demo_reports
 from tests.pdf_tools import pdf_text
 
 CLIENT_KINDS = (ReportKind.POLICY_BRIEFING, ReportKind.PROGRESS_REPORT)
@@ -44,27 +41,12 @@ NAIVE = [
 ]
 
 
-def stand_in_render(view: ReportView) -> RenderedPdf:
-    """The demo's own briefings are not under test here."""
-    return RenderedPdf(b"%PDF stand-in", 1, 0)
-
-
-@pytest.fixture
-def seeded(db: Session) -> Session:
-    demo.seed(db, render=stand_in_render)
-    db.flush()
-    return db
-
-
 def _engagement(db: Session, reference: str) -> Engagement:
-    return db.scalars(select(Engagement).where(Engagement.reference == reference)).one()
+    return demo_reports.engagement(db, reference)
 
 
 def _view(db: Session, engagement: Engagement, kind: ReportKind) -> ReportView:
-    return build_view(
-        db, engagement, kind=kind, version_number=1, language="en", author="Test",
-        as_of=date(2026, 6, 1), previous=None,
-    )  # fmt: skip
+    return demo_reports.view(db, engagement, kind)
 
 
 def _text(markup: str, *, charts: bool = True) -> str:

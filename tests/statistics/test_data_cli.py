@@ -1,34 +1,18 @@
 """`clustercase data import` and `data list`, run as a user would (a subprocess on a fresh
 SQLite file): progress on stderr, the report on stdout, a bad file's line and exit code 1."""
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_tools import clustercase, migrated_database
 from tests.statistics.fixtures import MAPPING, SDMX, TSV, write
-
-
-def clustercase(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"CLUSTERCASE_DATABASE_URL": f"sqlite:///{db}"}
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
-    db = tmp_path / "cli.db"
-    assert clustercase(db, "db", "upgrade").returncode == 0
-    return db
+    return migrated_database(tmp_path)
 
 
 def observations(db: Path) -> int:
