@@ -43,7 +43,7 @@ from app.db import SessionFactories, SessionSlots, make_engine, warm_pool
 from app.observability.metrics import MetricsAccess
 from app.observability.middleware import Observe
 from app.reports.pool import RenderPool
-from app.schemas.common import ErrorOut, error_responses
+from app.schemas.common import ErrorOut, error_responses, warm_max_lengths
 from app.security import resolve_secret_key
 from app.services.errors import AppError
 from app.services.page_cache import PageCache
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             affinity.pin_to_one_cpu()
         if settings.db_pool_warm:
             await asyncio.to_thread(warm_pool, engine, settings.db_pool_size)
+        warm_max_lengths()  # once per process, before serving: not on a first request's path
         _freeze_startup_objects()
         yield
         # Requests are done (or past uvicorn's grace period): renders still running get the

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from app.schemas import common
+from app.schemas.engagement import EngagementCreate
 
 
 def test_healthz_answers_without_database(database_url: str) -> None:
@@ -132,3 +134,20 @@ def test_openapi_documents_every_operation(client: TestClient) -> None:
                 if code[0] in "45":
                     schema = response["content"]["application/json"]["schema"]
                     assert schema.get("$ref", "").endswith(("/ErrorOut", "/HTTPValidationError"))
+
+
+def test_startup_reads_every_request_bodys_max_lengths(database_url: str) -> None:
+    """The maxLengths that request bodies are checked against are read at startup, not on each
+    model's first request (building a JSON schema takes milliseconds)."""
+    common._MAX_LENGTHS.clear()
+    with TestClient(create_app(Settings(database_url=database_url))):
+        models = set(common._MAX_LENGTHS)
+    assert EngagementCreate in models
+    assert common.UpdateModel in models
+    pending, every = [common.InputModel], set()
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        every.add(model)
+    assert every - {common.InputModel} <= models
+    assert common._MAX_LENGTHS[EngagementCreate]["title"] == 300

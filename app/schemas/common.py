@@ -104,6 +104,20 @@ class InputModel(BaseModel):
 _MAX_LENGTHS: dict[type[BaseModel], dict[str, int]] = {}
 
 
+def warm_max_lengths() -> int:
+    """Read every request body's maxLengths now (at startup) rather than on each model's first
+    request: building a model's JSON schema takes milliseconds. Returns how many models."""
+    pending: list[type[BaseModel]] = [InputModel]
+    seen = 0
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model is not InputModel and not model.__pydantic_generic_metadata__["origin"]:
+            _max_lengths(model)
+            seen += 1
+    return seen
+
+
 def _max_lengths(model: type[BaseModel]) -> dict[str, int]:
     """Each text field's maxLength as the OpenAPI document states it (once per model)."""
     found = _MAX_LENGTHS.get(model)
